@@ -1,0 +1,5 @@
+import sys
+
+from tuneterm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,199 @@
+"""The `tuneterm` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from tuneterm.model.config import ConfigError, ExperimentConfig, load_config
+from tuneterm.model.experiment import (
+    ExperimentDir,
+    default_root,
+    effective_status,
+    list_experiments,
+)
+from tuneterm.model.store import Store
+from tuneterm.model.text import format_value, printable
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input: printed as one line, exit code 2."""
+
+
+def bundled_config_dir() -> Path:
+    """The shipped configs: inside the installed package, else the source checkout's configs/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "configs", here.parents[1] / "configs"):
+        if candidate.is_dir():
+            return candidate
+    return here / "configs"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tuneterm", description="Run and watch Ray Tune hyperparameter sweeps."
+    )
+    parser.add_argument("--root", type=Path, default=None,
+                        help="directory holding experiment directories "
+                             "(default: $TUNETERM_ROOT or ~/tuneterm-experiments)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="validate a config and start its sweep")
+    run.add_argument("config", nargs="?", type=Path, default=None,
+                     help="experiment TOML (default: the shipped configs/default.toml)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a config key, e.g. --set experiment.num_samples=4")
+    run.add_argument("--headless", action="store_true",
+                     help="print one plain line per trial event instead of the dashboard")
+    run.add_argument("--detach", action="store_true",
+                     help="start the sweep in the background and return at once")
+    run.add_argument("--address", default=None, metavar="HOST:PORT",
+                     help="run on an existing Ray cluster instead of a local one")
+    commands.add_parser("ls", help="list experiments")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root = (args.root or default_root()).expanduser()
+    try:
+        if args.command == "run":
+            return cmd_run(args, root)
+        return cmd_ls(root)
+    except (ConfigError, UsageError) as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"error: {printable(message)}", file=sys.stderr)
+    sys.exit(EXIT_USAGE)
+
+
+def load_run_config(path: Path | None, overrides: Sequence[str]) -> tuple[Path, ExperimentConfig]:
+    """Load and fully check a config: every problem is a ConfigError/UsageError, Ray not started."""
+    config_path = path if path is not None else bundled_config_dir() / "default.toml"
+    config = load_config(config_path, overrides)
+    if config.trainable.is_builtin:
+        from tuneterm.trainables import DatasetUnavailable, check_dataset
+
+        try:
+            check_dataset(config.to_dict()["dataset"])
+        except DatasetUnavailable as exc:
+            raise UsageError(f"{config_path}: {exc.key}: {exc.message}") from None
+    return config_path, config
+
+
+def check_local_resources(config_path: Path, config: ExperimentConfig) -> None:
+    """A trial asking for more than this machine has would wait forever: refuse it now."""
+    cpus = os.cpu_count() or 1
+    if config.resources.cpu > cpus:
+        raise UsageError(f"{config_path}: resources.cpu: {format_value(config.resources.cpu)} "
+                         f"CPUs per trial, but this machine has {cpus}")
+    if config.resources.gpu > 0 and local_gpu_count() == 0:
+        raise UsageError(f"{config_path}: resources.gpu: {format_value(config.resources.gpu)} "
+                         "GPU per trial, but this machine has no GPU "
+                         "(use --address to run on a cluster that has one)")
+
+
+def local_gpu_count() -> int:
+    """NVIDIA GPUs visible here, without importing torch or Ray."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1"):
+        return 0
+    gpus = Path("/proc/driver/nvidia/gpus")
+    if gpus.is_dir():
+        return len(list(gpus.iterdir()))
+    return 1 if shutil.which("nvidia-smi") else 0
+
+
+def create_experiment(root: Path, config_path: Path, config: ExperimentConfig) -> ExperimentDir:
+    os.umask(0o077)
+    expdir = ExperimentDir.create(root, config.experiment.name)
+    shutil.copyfile(config_path, expdir.config_toml)
+    expdir.config_json.write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    Store.create(expdir.store, {
+        "name": config.experiment.name,
+        "metric": config.experiment.metric,
+        "mode": config.experiment.mode,
+        "status": "created",
+        "created_at": time.time(),
+        "config_path": str(config_path.resolve()),
+        "tuned": list(config.tuned_names),
+    }).close()
+    return expdir
+
+
+def cmd_run(args: argparse.Namespace, root: Path) -> int:
+    from tuneterm.tune.launch import start_driver
+
+    config_path, config = load_run_config(args.config, args.overrides)
+    if args.address is None:
+        check_local_resources(config_path, config)
+    expdir = create_experiment(root, config_path, config)
+    process = start_driver(expdir, args.address)
+    if args.detach:
+        print(expdir.path)
+        return 0
+    return follow_headless(expdir, process)
+
+
+def follow_headless(expdir: ExperimentDir, process: subprocess.Popen[bytes]) -> int:  # noqa: F821
+    from tuneterm.ui.headless import follow
+
+    print(f"Experiment directory: {expdir.path}", flush=True)
+    interrupts = 0
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts == 1:
+            print("Stopping the sweep (press Ctrl-C again to leave it running)...", flush=True)
+            process.send_signal(signal.SIGUSR1)
+        else:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        with Store.open(expdir.store) as store:
+            status = follow(store, sys.stdout, lambda: process.poll() is None, str(expdir.path))
+            config_error = bool(store.meta().get("config_error"))
+    except KeyboardInterrupt:
+        print(f"The sweep goes on in the background: {expdir.path}")
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if config_error:
+        return EXIT_USAGE
+    return 0 if status in ("finished", "stopped") else 1
+
+
+def cmd_ls(root: Path) -> int:
+    infos = list_experiments(root)
+    if not infos:
+        print(f"No experiments under {root}")
+        return 0
+    rows = [("NAME", "STATUS", "TRIALS", "BEST", "STARTED", "DIRECTORY")]
+    for info in infos:
+        best = f"{info.metric}={format_value(info.best_metric)}" if info.best_metric is not None \
+            else "-"
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.started_at)) \
+            if info.started_at else "-"
+        rows.append((printable(info.name), info.status, str(info.trials), printable(best),
+                     started, str(info.path)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+              + "  " + row[-1])
+    return 0
+
+
+__all__ = ["effective_status", "main"]

@@ -1,0 +1,332 @@
+"""The durable record of one experiment: an append-only event log in SQLite (WAL mode).
+
+One process writes (the driver); any number read (headless printer, dashboards, `ls`). Every event
+gets a sequence number, so a reader tails the log with `events_since(last_seq)` and rebuilds the
+whole history after a reconnect. The `trials` table is a materialized view of the log, kept in the
+same transaction, so that listing an experiment never has to fold a million results.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tuneterm.model.trial import EndReason, Result, Trial, TrialStatus, better
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    kind TEXT NOT NULL,
+    trial_id TEXT,
+    iteration INTEGER,
+    data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_result_per_iteration
+    ON events (trial_id, iteration) WHERE kind = 'result';
+CREATE TABLE IF NOT EXISTS trials (
+    trial_id TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    reason TEXT,
+    stop_iteration INTEGER,
+    last_iteration INTEGER NOT NULL DEFAULT 0,
+    last_metric REAL,
+    best_metric REAL,
+    error TEXT
+);
+"""
+
+
+class EventKind:
+    """The kinds of event in the log (plain strings in the database)."""
+
+    EXPERIMENT_STARTED = "experiment_started"
+    TRIAL_STARTED = "trial_started"
+    RESULT = "result"
+    TRIAL_ENDED = "trial_ended"
+    EXPERIMENT_ENDED = "experiment_ended"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One row of the event log."""
+
+    seq: int
+    time: float
+    kind: str
+    trial_id: str | None
+    iteration: int | None
+    data: dict[str, Any]
+
+
+class StoreError(Exception):
+    """The store is missing or unreadable."""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    # WAL with NORMAL sync survives a crash of the writer process; only power loss can drop the
+    # last transactions.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+class Store:
+    """An experiment's SQLite store; see the module docstring for who writes and who reads."""
+
+    FILENAME = "store.sqlite"
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        meta = self.meta()
+        self._metric: str | None = meta.get("metric")
+        self._mode: str = meta.get("mode", "max")
+
+    @classmethod
+    def create(cls, path: Path, meta: Mapping[str, Any]) -> Store:
+        """Create a new store (WAL mode) holding `meta`; fails if one exists."""
+        if path.exists():
+            raise StoreError(f"{path}: a store already exists")
+        conn = _connect(path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript(_SCHEMA)
+        with _transaction(conn):
+            _put_meta(conn, {**meta, "schema_version": SCHEMA_VERSION})
+        return cls(path, conn)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open an existing store for reading and writing."""
+        if not path.is_file():
+            raise StoreError(f"{path}: no tuneterm store here")
+        try:
+            return cls(path, _connect(path))
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta ------------------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        """Every meta key with its (JSON-decoded) value."""
+        rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
+        return {key: json.loads(value) for key, value in rows}
+
+    def set_meta(self, **values: Any) -> None:
+        with _transaction(self._conn):
+            _put_meta(self._conn, values)
+
+    # -- writing (the driver) ---------------------------------------------------------------------
+
+    def record_experiment_started(self, now: float | None = None, **data: Any) -> None:
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            self._append(now, EventKind.EXPERIMENT_STARTED, None, None, data)
+            _put_meta(self._conn, {"status": "running", "started_at": now, **data})
+
+    def record_trial_started(
+        self, trial_id: str, config: Mapping[str, Any], now: float | None = None
+    ) -> None:
+        """A trial started, or was restarted after a restore or a resume."""
+        now = time.time() if now is None else now
+        config_json = json.dumps(dict(config), default=str)
+        with _transaction(self._conn):
+            self._append(now, EventKind.TRIAL_STARTED, trial_id, None, {"config": config})
+            self._conn.execute(
+                "INSERT INTO trials (trial_id, config, status, started_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (trial_id) DO UPDATE SET status = excluded.status,"
+                " ended_at = NULL, reason = NULL, stop_iteration = NULL, error = NULL",
+                (trial_id, config_json, TrialStatus.RUNNING.value, now),
+            )
+
+    def record_result(
+        self, trial_id: str, iteration: int, metrics: Mapping[str, float], now: float | None = None
+    ) -> bool:
+        """Append one result; False if (trial, iteration) was already recorded (a restored run)."""
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            cursor = self._conn.execute(
+                "INSERT OR IGNORE INTO events (time, kind, trial_id, iteration, data)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (now, EventKind.RESULT, trial_id, iteration, json.dumps(dict(metrics))),
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._update_trial_metric(trial_id, iteration, metrics)
+        return True
+
+    def _update_trial_metric(
+        self, trial_id: str, iteration: int, metrics: Mapping[str, float]
+    ) -> None:
+        value = _finite(metrics.get(self._metric)) if self._metric else None
+        row = self._conn.execute(
+            "SELECT best_metric FROM trials WHERE trial_id = ?", (trial_id,)
+        ).fetchone()
+        best = row[0] if row else None
+        if value is not None and better(self._mode, value, best):
+            best = value
+        self._conn.execute(
+            "UPDATE trials SET last_iteration = MAX(last_iteration, ?),"
+            " last_metric = COALESCE(?, last_metric), best_metric = ? WHERE trial_id = ?",
+            (iteration, value, best, trial_id),
+        )
+
+    def record_trial_ended(
+        self,
+        trial_id: str,
+        reason: EndReason,
+        iteration: int | None,
+        error: str | None = None,
+        now: float | None = None,
+    ) -> None:
+        now = time.time() if now is None else now
+        data: dict[str, Any] = {"reason": reason.value}
+        if error is not None:
+            data["error"] = error
+        with _transaction(self._conn):
+            self._append(now, EventKind.TRIAL_ENDED, trial_id, iteration, data)
+            self._conn.execute(
+                "UPDATE trials SET status = ?, ended_at = ?, reason = ?, stop_iteration = ?,"
+                " error = ? WHERE trial_id = ?",
+                (TrialStatus.ENDED.value, now, reason.value, iteration, error, trial_id),
+            )
+
+    def record_experiment_ended(
+        self, status: str, message: str = "", now: float | None = None
+    ) -> None:
+        """The sweep ended: status is "finished", "stopped" or "crashed"."""
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            self._append(now, EventKind.EXPERIMENT_ENDED, None, None, {"status": status,
+                                                                       "message": message})
+            _put_meta(self._conn, {"status": status, "ended_at": now, "message": message})
+            # Trials still marked running were cut off with the driver.
+            self._conn.execute(
+                "UPDATE trials SET status = ?, reason = ?, ended_at = ?,"
+                " stop_iteration = last_iteration WHERE status = ?",
+                (TrialStatus.ENDED.value, EndReason.INTERRUPTED.value, now,
+                 TrialStatus.RUNNING.value),
+            )
+
+    def _append(
+        self, now: float, kind: str, trial_id: str | None, iteration: int | None,
+        data: Mapping[str, Any],
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO events (time, kind, trial_id, iteration, data) VALUES (?, ?, ?, ?, ?)",
+            (now, kind, trial_id, iteration, json.dumps(dict(data), default=str)),
+        )
+
+    # -- reading (any client) ---------------------------------------------------------------------
+
+    def events_since(self, seq: int = 0, limit: int = 10_000) -> list[Event]:
+        """Events with a sequence number above `seq`, oldest first, at most `limit`."""
+        rows = self._conn.execute(
+            "SELECT seq, time, kind, trial_id, iteration, data FROM events"
+            " WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        ).fetchall()
+        return [Event(s, t, k, tid, it, json.loads(d)) for s, t, k, tid, it, d in rows]
+
+    def iter_events(self, seq: int = 0, batch: int = 10_000) -> Iterator[Event]:
+        while events := self.events_since(seq, batch):
+            yield from events
+            seq = events[-1].seq
+
+    def trials(self) -> list[Trial]:
+        rows = self._conn.execute(
+            "SELECT trial_id, config, status, started_at, ended_at, reason, stop_iteration,"
+            " last_iteration, last_metric, best_metric, error FROM trials ORDER BY rowid"
+        ).fetchall()
+        return [_trial_from_row(row) for row in rows]
+
+    def results(self, trial_id: str | None = None) -> list[Result]:
+        """Every result (of one trial, or of all), in the order recorded."""
+        query = "SELECT trial_id, iteration, time, data FROM events WHERE kind = 'result'"
+        params: tuple[str, ...] = ()
+        if trial_id is not None:
+            query += " AND trial_id = ?"
+            params = (trial_id,)
+        rows = self._conn.execute(query + " ORDER BY seq", params).fetchall()
+        return [Result(tid, it, t, json.loads(d)) for tid, it, t, d in rows]
+
+    def count_results(self) -> int:
+        row = self._conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'result'").fetchone()
+        return int(row[0])
+
+
+def _trial_from_row(row: tuple[Any, ...]) -> Trial:
+    (trial_id, config, status, started, ended, reason, stop_it, last_it, last, best, error) = row
+    return Trial(
+        trial_id=trial_id,
+        config=json.loads(config),
+        status=TrialStatus(status),
+        started_at=started,
+        ended_at=ended,
+        reason=EndReason(reason) if reason else None,
+        stop_iteration=stop_it,
+        last_iteration=last_it,
+        last_metric=last,
+        best_metric=best,
+        error=error,
+    )
+
+
+def _put_meta(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
+    conn.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [(key, json.dumps(value, default=str)) for key, value in values.items()],
+    )
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT (or ROLLBACK) on an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def numeric_metrics(result: Mapping[str, Any], skip: Iterable[str] = ()) -> dict[str, float]:
+    """The finite numbers of a result dict (booleans and nested values left out)."""
+    skipped = set(skip)
+    return {
+        key: float(value)
+        for key, value in result.items()
+        if key not in skipped
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    }

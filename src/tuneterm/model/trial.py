@@ -1,0 +1,78 @@
+"""Trials as the store records them: status, why a trial ended, and its results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class TrialStatus(StrEnum):
+    """Where a trial is in its life, as tuneterm records it."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class EndReason(StrEnum):
+    """Why a trial ended; Ray itself only says TERMINATED or ERROR."""
+
+    COMPLETED = "completed"
+    """It ran to its last iteration (or the scheduler's max_t)."""
+    SCHEDULER = "scheduler"
+    """The scheduler (ASHA, median stopping) stopped it early."""
+    USER = "user"
+    """Someone stopped it from tuneterm."""
+    ERROR = "error"
+    """The trainable raised or its worker died."""
+    INTERRUPTED = "interrupted"
+    """The driver stopped (or died) before the trial finished."""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One report of one trial."""
+
+    trial_id: str
+    iteration: int
+    time: float
+    """Wall-clock time (Unix seconds) at which the driver received it."""
+    metrics: dict[str, float]
+    """Every numeric metric of the report, Ray's own (time_total_s, ...) included."""
+
+
+@dataclass(frozen=True, slots=True)
+class Trial:
+    """A trial's current state, as the store's `trials` table holds it."""
+
+    trial_id: str
+    config: dict[str, Any]
+    status: TrialStatus
+    started_at: float | None = None
+    ended_at: float | None = None
+    reason: EndReason | None = None
+    """Why it ended; None while it has not."""
+    stop_iteration: int | None = None
+    """The iteration at which it ended (for scheduler stops: the rung)."""
+    last_iteration: int = 0
+    last_metric: float | None = None
+    best_metric: float | None = None
+    error: str | None = None
+    """The traceback text of an errored trial."""
+    metrics_seen: tuple[str, ...] = field(default=())
+
+    @property
+    def runtime(self) -> float | None:
+        """Seconds from start to end (or to now's last record, while running)."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
+
+
+def better(mode: str, candidate: float, incumbent: float | None) -> bool:
+    """Whether `candidate` beats `incumbent` for an experiment in `mode` ("max" or "min")."""
+    if incumbent is None:
+        return True
+    return candidate > incumbent if mode == "max" else candidate < incumbent

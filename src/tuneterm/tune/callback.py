@@ -1,0 +1,90 @@
+"""The tune Callback that writes every trial event into the experiment's store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ray.tune import Callback
+
+from tuneterm.model.store import Store, numeric_metrics
+from tuneterm.model.trial import EndReason
+from tuneterm.tune.scheduler import STOP_DECISIONS
+
+# Ray's bookkeeping values that say nothing about the model.
+_NOT_METRICS = frozenset(
+    {"timestamp", "pid", "done", "iterations_since_restore", "time_since_restore", "date"}
+)
+
+
+def plain_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A trial's config as JSON-friendly values (numpy scalars become Python ones)."""
+    plain: dict[str, Any] = {}
+    for key, value in config.items():
+        if hasattr(value, "item"):
+            value = value.item()
+        plain[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+    return plain
+
+
+class StoreCallback(Callback):
+    """Records trial started / result / ended (with its reason) / errored, as they happen.
+
+    Hooks run on the driver's Tune loop; each write is one short SQLite transaction.
+    """
+
+    def __init__(self, store_path: Path) -> None:
+        self._store_path = Path(store_path)
+        self._store: Store | None = None
+        self._started: set[str] = set()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Tune pickles callbacks into its experiment state: keep the connection out of it.
+        return {"_store_path": self._store_path, "_store": None, "_started": set()}
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self._store_path)
+        return self._store
+
+    def setup(self, **info: Any) -> None:
+        self.store  # noqa: B018  (open early so a broken store fails before any trial runs)
+
+    def on_trial_start(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        self._record_started(trial)
+
+    def on_trial_result(
+        self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any
+    ) -> None:
+        self._record_started(trial)
+        metrics = numeric_metrics(result, skip=_NOT_METRICS)
+        self.store.record_result(trial.trial_id, int(result.get("training_iteration", 0)), metrics)
+
+    def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        last_iteration = int(trial.last_result.get("training_iteration", 0) or 0)
+        reason, at = STOP_DECISIONS.pop(trial.trial_id, (EndReason.COMPLETED, last_iteration))
+        self._record_started(trial)
+        self.store.record_trial_ended(trial.trial_id, reason, at)
+
+    def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+        last_iteration = int(trial.last_result.get("training_iteration", 0) or 0)
+        self._record_started(trial)
+        self.store.record_trial_ended(
+            trial.trial_id, EndReason.ERROR, last_iteration, error=_error_text(trial)
+        )
+
+    def _record_started(self, trial: Any) -> None:
+        if trial.trial_id not in self._started:
+            self._started.add(trial.trial_id)
+            self.store.record_trial_started(trial.trial_id, plain_config(trial.config))
+
+
+def _error_text(trial: Any) -> str:
+    error_file = trial.error_file
+    if error_file:
+        try:
+            return Path(error_file).read_text(errors="replace")
+        except OSError:
+            pass
+    return "the trial failed (Ray recorded no error text)"

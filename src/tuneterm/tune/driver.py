@@ -1,0 +1,154 @@
+"""The driver process: runs one experiment's Ray Tune sweep and records it in the store.
+
+Started by `tuneterm run` (see launch.py) as `python -m tuneterm.tune.driver EXPERIMENT_DIR`, in a
+session of its own with stdout and stderr going to the experiment's driver.log, so that neither Ray's
+output nor a closing terminal can reach it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from tuneterm.model.config import ExperimentConfig
+from tuneterm.model.experiment import ExperimentDir, driver_identity
+from tuneterm.model.store import Store
+from tuneterm.model.trial import TrialStatus
+
+EXIT_CONFIG_ERROR = 2
+
+# Set before Ray is imported: they are read at import time.
+RAY_ENVIRONMENT = {
+    # The new output engine prints a config box even at verbose=0.
+    "RAY_AIR_NEW_OUTPUT": "0",
+    "TUNE_PRINT_ALL_TRIAL_ERRORS": "0",
+    # The scheduler checks the metric itself, to name the trial and what it did report.
+    "TUNE_DISABLE_STRICT_METRIC_CHECKING": "1",
+    # The TensorBoardX logger halves driver throughput and imports torch; keep JSON and CSV.
+    "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
+    "RAY_DEDUP_LOGS": "0",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tuneterm.tune.driver")
+    parser.add_argument("experiment_dir", type=Path)
+    parser.add_argument("--address", default=None)
+    args = parser.parse_args(argv)
+    os.umask(0o077)
+    for key, value in RAY_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+    expdir = ExperimentDir(args.experiment_dir.resolve())
+    with Store.open(expdir.store) as store:
+        store.set_meta(**driver_identity())
+        return run_sweep(expdir, store, args.address)
+
+
+def run_sweep(expdir: ExperimentDir, store: Store, address: str | None) -> int:
+    """Run the sweep to its end; record how it ended. Returns the process exit code."""
+    config = ExperimentConfig.from_dict(json.loads(expdir.config_json.read_text()),
+                                        source=str(expdir.config_json))
+    try:
+        status = _fit(expdir, store, config, address)
+    except BaseException as exc:
+        return _record_failure(store, config, exc)
+    store.record_experiment_ended(status)
+    return 0
+
+
+def _fit(expdir: ExperimentDir, store: Store, config: ExperimentConfig, address: str | None) -> str:
+    import ray
+    from ray import tune
+    from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
+
+    from tuneterm.tune import space
+    from tuneterm.tune.callback import StoreCallback
+
+    _quiet_ray_loggers()
+    ray.init(address=address, log_to_driver=False, include_dashboard=False,
+             logging_level=logging.WARNING)
+    try:
+        tuner = tune.Tuner(
+            space.trainable(config),
+            param_space=space.param_space(config),
+            tune_config=tune.TuneConfig(
+                metric=config.experiment.metric,
+                mode=config.experiment.mode,
+                num_samples=config.experiment.num_samples,
+                max_concurrent_trials=config.experiment.max_concurrent_trials,
+                search_alg=space.search_algorithm(config),
+                scheduler=space.scheduler(config),
+                reuse_actors=False,
+            ),
+            run_config=tune.RunConfig(
+                name="sweep",
+                storage_path=str(expdir.ray_storage),
+                callbacks=[StoreCallback(expdir.store), JsonLoggerCallback(), CSVLoggerCallback()],
+                verbose=0,
+                checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+                failure_config=tune.FailureConfig(max_failures=0),
+            ),
+        )
+        store.record_experiment_started(**_cluster_facts(ray, address))
+        tuner.fit()
+    finally:
+        ray.shutdown()
+    # A sweep ended by a signal leaves trials that never got an end event.
+    unfinished = [t for t in store.trials() if t.status is not TrialStatus.ENDED]
+    return "stopped" if unfinished else "finished"
+
+
+def _cluster_facts(ray: Any, address: str | None) -> dict[str, Any]:
+    resources = ray.cluster_resources()
+    return {
+        "ray_version": ray.__version__,
+        "address": address or "local",
+        "cluster_cpus": resources.get("CPU", 0),
+        "cluster_gpus": resources.get("GPU", 0),
+    }
+
+
+def _quiet_ray_loggers() -> None:
+    # stderr is already the log file; this only keeps Ray's INFO chatter down.
+    for name in ("ray", "ray.tune", "ray.train"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _record_failure(store: Store, config: ExperimentConfig, exc: BaseException) -> int:
+    from tuneterm.tune.scheduler import MetricNotReported
+
+    traceback.print_exception(exc, file=sys.stderr)
+    missing = _find_cause(exc, MetricNotReported)
+    if missing is not None:
+        store.set_meta(config_error=True)
+        store.record_experiment_ended(
+            "crashed", f"experiment.metric: {missing} (set experiment.metric to one of those)"
+        )
+        return EXIT_CONFIG_ERROR
+    if isinstance(exc, KeyboardInterrupt):
+        store.record_experiment_ended("stopped", "interrupted")
+        return 130
+    message = " ".join(f"{type(exc).__name__}: {exc}".split())
+    store.record_experiment_ended("crashed", message[:500])
+    return 1
+
+
+def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

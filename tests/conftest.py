@@ -1,0 +1,83 @@
+"""Shared fixtures: one Ray head for every test that runs a real sweep, and an isolated root."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RAY_BIN = Path(sys.executable).with_name("ray")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RayHead:
+    """A Ray head started by `ray start --head --block` on loopback, in a process group of its
+    own, so that stopping it never touches another Ray on this machine (`ray stop` would)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.log = tmp / "ray-head.log"
+        command = [
+            str(RAY_BIN), "start", "--head", "--block", f"--port={self.port}",
+            "--node-ip-address=127.0.0.1", "--num-cpus=2", "--num-gpus=0",
+            "--include-dashboard=false", "--disable-usage-stats",
+        ]
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._wait_until_listening()
+
+    def _wait_until_listening(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ray start exited: {self.log.read_text()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                time.sleep(1.0)  # the GCS listens a moment before the raylet registers
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("ray head did not start listening")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture(scope="session")
+def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayHead]:
+    head = RayHead(tmp_path_factory.mktemp("ray-head"))
+    yield head
+    head.stop()
+
+
+@pytest.fixture
+def experiments_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "experiments"
+    monkeypatch.setenv("TUNETERM_ROOT", str(root))
+    return root
