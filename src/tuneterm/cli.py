@@ -133,11 +133,13 @@ def create_experiment(root: Path, config_path: Path, config: ExperimentConfig) -
 
 
 def cmd_run(args: argparse.Namespace, root: Path) -> int:
-    from tuneterm.tune.launch import start_driver
+    from tuneterm.tune.launch import check_reachable, start_driver
 
     config_path, config = load_run_config(args.config, args.overrides)
     if args.address is None:
         check_local_resources(config_path, config)
+    elif (problem := check_reachable(args.address)) is not None:
+        raise UsageError(f"--address {args.address}: {problem}")
     expdir = create_experiment(root, config_path, config)
     process = start_driver(expdir, args.address)
     if args.detach:

@@ -298,8 +298,8 @@ def _limit_training(dataset: ArrayDataset, limit: Any, seed: int) -> ArrayDatase
     """Keep a seeded random subset of `limit` training samples (validation is untouched)."""
     if limit is None or int(limit) >= len(dataset.y_train):
         return dataset
-    # A stream other than the split's, so the subset is not correlated with the split order.
-    keep = np.sort(np.random.default_rng(seed + 1).permutation(len(dataset.y_train))[: int(limit)])
+    # Not a prefix: the IDX train files keep their on-disk order, which is not random.
+    keep = np.sort(np.random.default_rng(seed).permutation(len(dataset.y_train))[: int(limit)])
     return ArrayDataset(
         x_train=dataset.x_train[keep],
         y_train=dataset.y_train[keep],

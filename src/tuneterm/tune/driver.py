@@ -71,7 +71,9 @@ def _fit(expdir: ExperimentDir, store: Store, config: ExperimentConfig, address:
     from tuneterm.tune.callback import StoreCallback
 
     _quiet_ray_loggers()
-    ray.init(address=address, log_to_driver=False, include_dashboard=False,
+    # "local" starts a fresh instance even when `ray start` left a cluster (or its stale address
+    # file) on this machine, which a bare ray.init() would try to join.
+    ray.init(address=address or "local", log_to_driver=False, include_dashboard=False,
              logging_level=logging.WARNING)
     try:
         tuner = tune.Tuner(

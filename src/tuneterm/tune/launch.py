@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +16,22 @@ def driver_environment(address: str | None) -> dict[str, str]:
     env = dict(os.environ)
     # Clusters started after a local ray.init require the token that init wrote; a driver
     # given an address does not enable token auth by itself and then fails after 60 s.
-    token_file = Path.home() / ".ray" / "auth_token"
-    if address and token_file.is_file():
+    token_file = Path(env.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    if address and (env.get("RAY_AUTH_TOKEN") or token_file.is_file()):
         env.setdefault("RAY_AUTH_MODE", "token")
     return env
+
+
+def check_reachable(address: str, timeout: float = 3.0) -> str | None:
+    """Why `address` (HOST:PORT) cannot be the address of a Ray cluster, or None if it can."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return "expected HOST:PORT, e.g. 10.0.0.5:6379"
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        return f"nothing answers there ({exc.strerror or exc})"
+    return None
 
 
 def start_driver(expdir: ExperimentDir, address: str | None = None) -> subprocess.Popen[bytes]:

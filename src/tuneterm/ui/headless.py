@@ -116,6 +116,8 @@ def follow(
 ) -> str:
     """Print events until the sweep ends (or its driver dies); return the final status."""
     printer = EventPrinter(store, out)
+    if not store.events_since(0, limit=1):
+        out.write("Starting Ray (its output goes to driver.log in the experiment directory)...\n")
     while True:
         printer.print_new()
         if printer.ended_status is not None:

@@ -1,0 +1,74 @@
+"""`--address`: a sweep on an existing Ray cluster, with token authentication, stopping only the
+head this test started."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RayHead
+from tests.test_sweep import TINY, only_experiment
+from tuneterm.model.store import Store
+
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_address_runs_on_a_token_auth_cluster_and_stops_only_its_head(
+    tmp_path: Path, ray_head: RayHead, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tmp_path / "token"
+    token.write_text(secrets.token_hex(32))
+    # The cluster requires a token; the user's environment only says where the token is.
+    monkeypatch.setenv("RAY_AUTH_TOKEN_PATH", str(token))
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    secured = RayHead(tmp_path)
+    monkeypatch.delenv("RAY_AUTH_MODE")
+    try:
+        config = tmp_path / "tiny.toml"
+        config.write_text(TINY)
+        env = {**os.environ, "TUNETERM_ROOT": str(tmp_path / "runs")}
+        proc = subprocess.run(
+            [sys.executable, "-m", "tuneterm", "run", str(config), "--headless",
+             "--address", secured.address, "--set", "trainable.epochs=1"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        with Store.open(only_experiment(tmp_path / "runs").store) as store:
+            meta = store.meta()
+            assert meta["status"] == "finished" and meta["address"] == secured.address
+            assert len(store.trials()) == 3
+    finally:
+        secured.stop()
+    assert not listening(secured.port)
+    assert listening(ray_head.port), "stopping one head must leave other clusters running"
+
+
+def test_an_unreachable_address_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "TUNETERM_ROOT": str(tmp_path / "runs")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuneterm", "run", str(config), "--headless",
+         "--address", f"127.0.0.1:{port}"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"error: --address 127.0.0.1:{port}: nothing answers there")
+    assert not (tmp_path / "runs").exists()
