@@ -40,6 +40,7 @@ def sweep(storage: Path, with_tuneterm: bool) -> float:
     callbacks: list[tune.Callback] = [JsonLoggerCallback(), CSVLoggerCallback()]
     scheduler = None
     if with_tuneterm:
+        storage.mkdir(parents=True)
         store_path = storage / "store.sqlite"
         Store.create(store_path, {"metric": "score", "mode": "max"}).close()
         callbacks.append(StoreCallback(store_path))
@@ -48,8 +49,9 @@ def sweep(storage: Path, with_tuneterm: bool) -> float:
         quick,
         param_space={"x": tune.grid_search([float(i) for i in range(TRIALS)])},
         tune_config=tune.TuneConfig(metric="score", mode="max", scheduler=scheduler),
-        run_config=tune.RunConfig(storage_path=str(storage), name="bench", verbose=0,
-                                  callbacks=callbacks),
+        run_config=tune.RunConfig(
+            storage_path=str(storage), name="bench", verbose=0, callbacks=callbacks
+        ),
     )
     started = time.perf_counter()
     tuner.fit()
@@ -61,7 +63,7 @@ def sweep(storage: Path, with_tuneterm: bool) -> float:
 
 
 def main(rounds: int = 3) -> dict[str, float]:
-    ray.init(log_to_driver=False, include_dashboard=False, logging_level="ERROR")
+    ray.init(address="local", log_to_driver=False, include_dashboard=False, logging_level="ERROR")
     bare: list[float] = []
     ours: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,12 +81,17 @@ def main(rounds: int = 3) -> dict[str, float]:
         "tuneterm_s": statistics.median(ours),
         "ratio": statistics.median(ratios),
     }
-    print(f"(a) {TRIALS} trials x {ITERATIONS} iterations, {rounds} rounds: "
-          f"bare Ray Tune {figures['bare_s']:.2f} s, with tuneterm {figures['tuneterm_s']:.2f} s, "
-          f"median ratio {figures['ratio']:.3f} (target <= 1.03); "
-          f"per round: {', '.join(f'{r:.3f}' for r in ratios)}", flush=True)
+    print(
+        f"(a) {TRIALS} trials x {ITERATIONS} iterations, {rounds} rounds: "
+        f"bare Ray Tune {figures['bare_s']:.2f} s, with tuneterm {figures['tuneterm_s']:.2f} s, "
+        f"median ratio {figures['ratio']:.3f} (target <= 1.03); "
+        f"per round: {', '.join(f'{r:.3f}' for r in ratios)}",
+        flush=True,
+    )
     return figures
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

@@ -28,18 +28,28 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
         (("[experiment]", "[experiment\n"), (), "bad.toml:"),
         (("num_samples = 10", "num_sample = 10"), (), "experiment.num_sample: unknown key"),
         (("num_samples = 10", 'num_samples = "10"'), (), "experiment.num_samples"),
-        (("lr = { loguniform = [1e-4, 1e-2] }", "lr = { loguniform = [0, 1e-2] }"), (),
-         "search_space.lr"),
+        (
+            ("lr = { loguniform = [1e-4, 1e-2] }", "lr = { loguniform = [0, 1e-2] }"),
+            (),
+            "search_space.lr",
+        ),
         (("", ""), ("trainable.name=nosuchmodule:train",), "trainable.name"),
-        (("", ""), ("dataset.name=fashion_mnist", "dataset.root=/nonexistent/data"),
-         "dataset.root"),
+        (
+            ("", ""),
+            ("dataset.name=fashion_mnist", "dataset.root=/nonexistent/data"),
+            "dataset.root",
+        ),
         (("", ""), ("resources.gpu=0.5",), "resources.gpu"),
         (("", ""), ("experiment.metric=acc",), "experiment.metric"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_starts_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    edit: tuple[str, str], overrides: tuple[str, ...], expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    edit: tuple[str, str],
+    overrides: tuple[str, ...],
+    expected: str,
 ) -> None:
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     config = tmp_path / "bad.toml"
@@ -60,17 +70,34 @@ def test_a_data_set_missing_on_disk_names_the_path(
 ) -> None:
     (tmp_path / "data").mkdir()
     code, _, err = run_cli(
-        capsys, "--root", str(tmp_path / "runs"), "run", "--headless",
-        "--set", "dataset.name=fashion_mnist", "--set", f"dataset.root={tmp_path / 'data'}",
+        capsys,
+        "--root",
+        str(tmp_path / "runs"),
+        "run",
+        "--headless",
+        "--set",
+        "dataset.name=fashion_mnist",
+        "--set",
+        f"dataset.root={tmp_path / 'data'}",
     )
     assert code == 2 and "dataset.root" in err and "FashionMNIST" in err
     assert err.count("\n") == 1
 
 
-def test_ls_lists_status_trials_and_best(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ls_lists_status_trials_and_best(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     expdir = ExperimentDir.create(tmp_path, "demo")
-    with Store.create(expdir.store, {"name": "demo\x1b[31m", "metric": "accuracy", "mode": "max",
-                                     "status": "running", "driver_pid": 2**22 + 7}) as store:
+    with Store.create(
+        expdir.store,
+        {
+            "name": "demo\x1b[31m",
+            "metric": "accuracy",
+            "mode": "max",
+            "status": "running",
+            "driver_pid": 2**22 + 7,
+        },
+    ) as store:
         store.record_experiment_started(now=1_700_000_000.0)
         store.record_trial_started("t1", {})
         store.record_result("t1", 1, {"accuracy": 0.5})

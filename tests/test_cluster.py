@@ -42,9 +42,24 @@ def test_address_runs_on_a_token_auth_cluster_and_stops_only_its_head(
         config.write_text(TINY)
         env = {**os.environ, "TUNETERM_ROOT": str(tmp_path / "runs")}
         proc = subprocess.run(
-            [sys.executable, "-m", "tuneterm", "run", str(config), "--headless",
-             "--address", secured.address, "--set", "trainable.epochs=1"],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False,
+            [
+                sys.executable,
+                "-m",
+                "tuneterm",
+                "run",
+                str(config),
+                "--headless",
+                "--address",
+                secured.address,
+                "--set",
+                "trainable.epochs=1",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         with Store.open(only_experiment(tmp_path / "runs").store) as store:
@@ -65,9 +80,22 @@ def test_an_unreachable_address_is_refused_before_anything_starts(tmp_path: Path
         port = sock.getsockname()[1]
     env = {**os.environ, "TUNETERM_ROOT": str(tmp_path / "runs")}
     proc = subprocess.run(
-        [sys.executable, "-m", "tuneterm", "run", str(config), "--headless",
-         "--address", f"127.0.0.1:{port}"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "tuneterm",
+            "run",
+            str(config),
+            "--headless",
+            "--address",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"error: --address 127.0.0.1:{port}: nothing answers there")

@@ -38,15 +38,23 @@ def test_the_domain_model_imports_no_framework(module: str) -> None:
 
 
 def test_the_cli_and_headless_printer_start_without_ray_or_torch() -> None:
-    loaded = modules_loaded_by("tuneterm.cli", "tuneterm.ui.headless", "tuneterm.tune.launch",
-                               "tuneterm.trainables")
+    loaded = modules_loaded_by(
+        "tuneterm.cli", "tuneterm.ui.headless", "tuneterm.tune.launch", "tuneterm.trainables"
+    )
     assert not loaded & set(HEAVY)
 
 
 def test_import_linter_contracts_hold() -> None:
     lint = subprocess.run(
-        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command;"
-         " sys.exit(lint_imports_command())"],
-        capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parents[1],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command;"
+            " sys.exit(lint_imports_command())",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -18,7 +18,9 @@ from tuneterm.model.trial import EndReason, TrialStatus
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    created = Store.create(tmp_path / "store.sqlite", {"name": "exp", "metric": "acc", "mode": "max"})
+    created = Store.create(
+        tmp_path / "store.sqlite", {"name": "exp", "metric": "acc", "mode": "max"}
+    )
     yield created
     created.close()
 
@@ -33,13 +35,20 @@ def test_round_trip_of_every_event_kind(store: Store) -> None:
 
     kinds = [e.kind for e in store.events_since(0)]
     assert kinds == [
-        EventKind.EXPERIMENT_STARTED, EventKind.TRIAL_STARTED, EventKind.RESULT, EventKind.RESULT,
-        EventKind.TRIAL_ENDED, EventKind.EXPERIMENT_ENDED,
+        EventKind.EXPERIMENT_STARTED,
+        EventKind.TRIAL_STARTED,
+        EventKind.RESULT,
+        EventKind.RESULT,
+        EventKind.TRIAL_ENDED,
+        EventKind.EXPERIMENT_ENDED,
     ]
     [trial] = store.trials()
     assert trial.config == {"lr": 0.01, "layers": 2}
     assert (trial.status, trial.reason, trial.stop_iteration) == (
-        TrialStatus.ENDED, EndReason.SCHEDULER, 2)
+        TrialStatus.ENDED,
+        EndReason.SCHEDULER,
+        2,
+    )
     assert (trial.last_iteration, trial.last_metric, trial.best_metric) == (2, 0.7, 0.7)
     assert trial.runtime == pytest.approx(3.0)
     assert [r.metrics["loss"] for r in store.results("t1")] == [1.2, 0.9]
@@ -115,9 +124,14 @@ def test_opening_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_summary_counts_reasons_and_scheduler_rungs(store: Store) -> None:
     store.record_experiment_started(now=10.0)
-    plan = [("a", EndReason.COMPLETED, 10, 0.9), ("b", EndReason.SCHEDULER, 2, 0.5),
-            ("c", EndReason.SCHEDULER, 2, 0.4), ("d", EndReason.SCHEDULER, 6, 0.8),
-            ("e", EndReason.ERROR, 1, 0.1), ("f", EndReason.USER, 3, 0.3)]
+    plan = [
+        ("a", EndReason.COMPLETED, 10, 0.9),
+        ("b", EndReason.SCHEDULER, 2, 0.5),
+        ("c", EndReason.SCHEDULER, 2, 0.4),
+        ("d", EndReason.SCHEDULER, 6, 0.8),
+        ("e", EndReason.ERROR, 1, 0.1),
+        ("f", EndReason.USER, 3, 0.3),
+    ]
     for trial_id, reason, iterations, acc in plan:
         store.record_trial_started(trial_id, {"id": trial_id})
         for iteration in range(1, iterations + 1):
@@ -138,8 +152,10 @@ def test_status_of_a_dead_driver_is_crashed(tmp_path: Path) -> None:
     dead.wait()
     meta = {"status": "running", "driver_pid": dead.pid, "driver_start_ticks": 1}
     assert effective_status(meta) == "crashed"
-    assert effective_status({**meta, "driver_pid": os.getpid(), "driver_start_ticks": None}) \
+    assert (
+        effective_status({**meta, "driver_pid": os.getpid(), "driver_start_ticks": None})
         == "running"
+    )
     assert effective_status({**meta, "status": "finished"}) == "finished"
 
 
@@ -147,8 +163,10 @@ def test_list_experiments_reads_each_directory(tmp_path: Path) -> None:
     for name in ("one", "two"):
         expdir = ExperimentDir.create(tmp_path, name)
         assert oct(expdir.path.stat().st_mode & 0o777) == "0o700"
-        with Store.create(expdir.store, {"name": name, "metric": "acc", "mode": "max",
-                                         "status": "finished", "created_at": 1.0}) as store:
+        with Store.create(
+            expdir.store,
+            {"name": name, "metric": "acc", "mode": "max", "status": "finished", "created_at": 1.0},
+        ) as store:
             store.record_trial_started("t", {})
             store.record_result("t", 1, {"acc": 0.25})
     (tmp_path / "not-an-experiment").mkdir()

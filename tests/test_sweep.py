@@ -47,11 +47,18 @@ seed = 0
 """
 
 
-def tuneterm(*args: str, cwd: Path, root: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def tuneterm(
+    *args: str, cwd: Path, root: Path, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TUNETERM_ROOT": str(root)}
     return subprocess.run(
-        [sys.executable, "-m", "tuneterm", *args], cwd=cwd, env=env, capture_output=True,
-        text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "tuneterm", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -90,8 +97,15 @@ def test_headless_sweep_store_agrees_with_rays_result_files(
     tiny_config: Path, tmp_path: Path, ray_head: RayHead
 ) -> None:
     root = tmp_path / "runs"
-    proc = tuneterm("run", str(tiny_config), "--headless", "--address", ray_head.address,
-                    cwd=tmp_path, root=root)
+    proc = tuneterm(
+        "run",
+        str(tiny_config),
+        "--headless",
+        "--address",
+        ray_head.address,
+        cwd=tmp_path,
+        root=root,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     expdir = only_experiment(root)
     with Store.open(expdir.store) as store:
@@ -110,8 +124,9 @@ def test_headless_sweep_store_agrees_with_rays_result_files(
         for mine, theirs in zip(ours, rows, strict=True):
             for key in ("accuracy", "train_loss", "val_loss"):
                 assert mine.metrics[key] == pytest.approx(theirs[key])
-        params = json.loads((next(expdir.ray_storage.glob(f"sweep/*{trial_id}*/params.json")))
-                            .read_text())
+        params = json.loads(
+            (next(expdir.ray_storage.glob(f"sweep/*{trial_id}*/params.json"))).read_text()
+        )
         [trial] = [t for t in trials if t.trial_id == trial_id]
         assert {k: trial.config[k] for k in params} == pytest.approx(params)
 
@@ -126,7 +141,7 @@ def test_headless_sweep_store_agrees_with_rays_result_files(
     assert oct(expdir.path.stat().st_mode & 0o777) == "0o700"
 
 
-USER_TRAINABLES = '''
+USER_TRAINABLES = """
 import time
 from ray import tune
 
@@ -146,13 +161,14 @@ def slow(config):
     for i in range(1, 1000):
         time.sleep(0.5)
         tune.report({"score": float(i)})
-'''
+"""
 
 
 def user_config(tmp_path: Path, function: str, metric: str, extra: str = "") -> Path:
     (tmp_path / "usertrain.py").write_text(USER_TRAINABLES)
     path = tmp_path / f"{function}.toml"
-    path.write_text(textwrap.dedent(f"""
+    path.write_text(
+        textwrap.dedent(f"""
         [experiment]
         name = "{function}"
         metric = "{metric}"
@@ -165,7 +181,8 @@ def user_config(tmp_path: Path, function: str, metric: str, extra: str = "") -> 
         [search]
         algorithm = "grid"
         {extra}
-    """))
+    """)
+    )
     return path
 
 
@@ -173,8 +190,16 @@ def test_a_metric_never_reported_stops_the_sweep_with_a_clear_message(
     tmp_path: Path, ray_head: RayHead
 ) -> None:
     config = user_config(tmp_path, "reports_wrong_metric", "accuracy")
-    proc = tuneterm("run", str(config), "--headless", "--address", ray_head.address,
-                    cwd=tmp_path, root=tmp_path / "runs", timeout=120)
+    proc = tuneterm(
+        "run",
+        str(config),
+        "--headless",
+        "--address",
+        ray_head.address,
+        cwd=tmp_path,
+        root=tmp_path / "runs",
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "experiment.metric" in proc.stdout and "reported no 'accuracy'" in proc.stdout
     assert "loss" in proc.stdout
@@ -185,8 +210,16 @@ def test_an_errored_trial_is_recorded_with_its_traceback_and_the_sweep_goes_on(
     tmp_path: Path, ray_head: RayHead
 ) -> None:
     config = user_config(tmp_path, "fails_at_two", "score")
-    proc = tuneterm("run", str(config), "--headless", "--address", ray_head.address,
-                    cwd=tmp_path, root=tmp_path / "runs", timeout=120)
+    proc = tuneterm(
+        "run",
+        str(config),
+        "--headless",
+        "--address",
+        ray_head.address,
+        cwd=tmp_path,
+        root=tmp_path / "runs",
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with Store.open(only_experiment(tmp_path / "runs").store) as store:
         by_x = {t.config["x"]: t for t in store.trials()}
@@ -204,9 +237,20 @@ def test_a_detached_driver_outlives_the_process_that_started_it(
     root = tmp_path / "runs"
     env = {**os.environ, "TUNETERM_ROOT": str(root)}
     starter = subprocess.Popen(
-        [sys.executable, "-m", "tuneterm", "run", str(config), "--headless",
-         "--address", ray_head.address],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "tuneterm",
+            "run",
+            str(config),
+            "--headless",
+            "--address",
+            ray_head.address,
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     wait_for(lambda: root.is_dir() and any(root.iterdir()), timeout=30)
@@ -238,9 +282,20 @@ def test_detach_returns_at_once_and_ls_shows_the_experiment(
 ) -> None:
     root = tmp_path / "runs"
     started = time.monotonic()
-    proc = tuneterm("run", str(tiny_config), "--detach", "--address", ray_head.address,
-                    "--set", "experiment.num_samples=1", "--set", "trainable.epochs=1",
-                    cwd=tmp_path, root=root, timeout=60)
+    proc = tuneterm(
+        "run",
+        str(tiny_config),
+        "--detach",
+        "--address",
+        ray_head.address,
+        "--set",
+        "experiment.num_samples=1",
+        "--set",
+        "trainable.epochs=1",
+        cwd=tmp_path,
+        root=root,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert time.monotonic() - started < 15
     expdir = ExperimentDir(Path(proc.stdout.strip()))

@@ -43,21 +43,55 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tuneterm", description="Run and watch Ray Tune hyperparameter sweeps."
     )
-    parser.add_argument("--root", type=Path, default=None,
-                        help="directory holding experiment directories "
-                             "(default: $TUNETERM_ROOT or ~/tuneterm-experiments)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="directory holding experiment directories "
+        "(default: $TUNETERM_ROOT or ~/tuneterm-experiments)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="validate a config and start its sweep")
-    run.add_argument("config", nargs="?", type=Path, default=None,
-                     help="experiment TOML (default: the shipped configs/default.toml)")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a config key, e.g. --set experiment.num_samples=4")
-    run.add_argument("--headless", action="store_true",
-                     help="print one plain line per trial event instead of the dashboard")
-    run.add_argument("--detach", action="store_true",
-                     help="start the sweep in the background and return at once")
-    run.add_argument("--address", default=None, metavar="HOST:PORT",
-                     help="run on an existing Ray cluster instead of a local one")
+    run.add_argument(
+        "config",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="experiment TOML (default: the shipped configs/default.toml)",
+    )
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set experiment.num_samples=4",
+    )
+    run.add_argument(
+        "--headless",
+        action="store_true",
+        help="print one plain line per trial event instead of the dashboard",
+    )
+    run.add_argument(
+        "--detach", action="store_true", help="start the sweep in the background and return at once"
+    )
+    run.add_argument(
+        "--address",
+        default=None,
+        metavar="HOST:PORT",
+        help="run on an existing Ray cluster instead of a local one",
+    )
+    attach = commands.add_parser(
+        "attach", help="open the dashboard on an experiment (running, finished or crashed)"
+    )
+    attach.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="experiment directory, or a plain Ray Tune experiment directory "
+        "(default: the most recent experiment)",
+    )
     commands.add_parser("ls", help="list experiments")
     return parser
 
@@ -68,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, root)
+        if args.command == "attach":
+            return cmd_attach(args.directory, root)
         return cmd_ls(root)
     except (ConfigError, UsageError) as exc:
         _fail(str(exc))
@@ -96,12 +132,16 @@ def check_local_resources(config_path: Path, config: ExperimentConfig) -> None:
     """A trial asking for more than this machine has would wait forever: refuse it now."""
     cpus = os.cpu_count() or 1
     if config.resources.cpu > cpus:
-        raise UsageError(f"{config_path}: resources.cpu: {format_value(config.resources.cpu)} "
-                         f"CPUs per trial, but this machine has {cpus}")
+        raise UsageError(
+            f"{config_path}: resources.cpu: {format_value(config.resources.cpu)} "
+            f"CPUs per trial, but this machine has {cpus}"
+        )
     if config.resources.gpu > 0 and local_gpu_count() == 0:
-        raise UsageError(f"{config_path}: resources.gpu: {format_value(config.resources.gpu)} "
-                         "GPU per trial, but this machine has no GPU "
-                         "(use --address to run on a cluster that has one)")
+        raise UsageError(
+            f"{config_path}: resources.gpu: {format_value(config.resources.gpu)} "
+            "GPU per trial, but this machine has no GPU "
+            "(use --address to run on a cluster that has one)"
+        )
 
 
 def local_gpu_count() -> int:
@@ -120,15 +160,18 @@ def create_experiment(root: Path, config_path: Path, config: ExperimentConfig) -
     expdir = ExperimentDir.create(root, config.experiment.name)
     shutil.copyfile(config_path, expdir.config_toml)
     expdir.config_json.write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    Store.create(expdir.store, {
-        "name": config.experiment.name,
-        "metric": config.experiment.metric,
-        "mode": config.experiment.mode,
-        "status": "created",
-        "created_at": time.time(),
-        "config_path": str(config_path.resolve()),
-        "tuned": list(config.tuned_names),
-    }).close()
+    Store.create(
+        expdir.store,
+        {
+            "name": config.experiment.name,
+            "metric": config.experiment.metric,
+            "mode": config.experiment.mode,
+            "status": "created",
+            "created_at": time.time(),
+            "config_path": str(config_path.resolve()),
+            "tuned": list(config.tuned_names),
+        },
+    ).close()
     return expdir
 
 
@@ -145,7 +188,44 @@ def cmd_run(args: argparse.Namespace, root: Path) -> int:
     if args.detach:
         print(expdir.path)
         return 0
-    return follow_headless(expdir, process)
+    if args.headless or not sys.stdout.isatty():
+        return follow_headless(expdir, process)
+    return open_dashboard(expdir.path)
+
+
+def most_recent_experiment(root: Path) -> Path:
+    infos = list_experiments(root)
+    if not infos:
+        raise UsageError(f"no experiments under {root} (start one with: tuneterm run CONFIG)")
+    return infos[-1].path
+
+
+def cmd_attach(directory: Path | None, root: Path) -> int:
+    path = directory if directory is not None else most_recent_experiment(root)
+    if not sys.stdout.isatty():
+        raise UsageError("attach needs a terminal (use `tuneterm ls` or --headless runs)")
+    return open_dashboard(path)
+
+
+def open_dashboard(path: Path) -> int:
+    """Run the dashboard on an experiment directory; the sweep itself is never touched."""
+    from tuneterm.model.source import SourceError, open_source
+    from tuneterm.ui.app import create_app
+
+    try:
+        source = open_source(path)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        create_app(source).run()
+    finally:
+        alive = source.driver_alive()
+        source.close()
+    if alive:
+        print(f"The sweep goes on in the background. Reattach with: tuneterm attach {path}")
+    else:
+        print(f"Experiment directory: {path}")
+    return 0
 
 
 def follow_headless(expdir: ExperimentDir, process: subprocess.Popen[bytes]) -> int:  # noqa: F821
@@ -185,16 +265,33 @@ def cmd_ls(root: Path) -> int:
         return 0
     rows = [("NAME", "STATUS", "TRIALS", "BEST", "STARTED", "DIRECTORY")]
     for info in infos:
-        best = f"{info.metric}={format_value(info.best_metric)}" if info.best_metric is not None \
+        best = (
+            f"{info.metric}={format_value(info.best_metric)}"
+            if info.best_metric is not None
             else "-"
-        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.started_at)) \
-            if info.started_at else "-"
-        rows.append((printable(info.name), info.status, str(info.trials), printable(best),
-                     started, str(info.path)))
+        )
+        started = (
+            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.started_at))
+            if info.started_at
+            else "-"
+        )
+        rows.append(
+            (
+                printable(info.name),
+                info.status,
+                str(info.trials),
+                printable(best),
+                started,
+                str(info.path),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-              + "  " + row[-1])
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[-1]
+        )
     return 0
 
 

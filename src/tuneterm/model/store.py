@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_result_per_iteration
     ON events (trial_id, iteration) WHERE kind = 'result';
+CREATE INDEX IF NOT EXISTS events_of_trial ON events (trial_id, seq);
 CREATE TABLE IF NOT EXISTS trials (
     trial_id TEXT PRIMARY KEY,
     config TEXT NOT NULL,
@@ -223,19 +224,28 @@ class Store:
         """The sweep ended: status is "finished", "stopped" or "crashed"."""
         now = time.time() if now is None else now
         with _transaction(self._conn):
-            self._append(now, EventKind.EXPERIMENT_ENDED, None, None, {"status": status,
-                                                                       "message": message})
+            self._append(
+                now, EventKind.EXPERIMENT_ENDED, None, None, {"status": status, "message": message}
+            )
             _put_meta(self._conn, {"status": status, "ended_at": now, "message": message})
             # Trials still marked running were cut off with the driver.
             self._conn.execute(
                 "UPDATE trials SET status = ?, reason = ?, ended_at = ?,"
                 " stop_iteration = last_iteration WHERE status = ?",
-                (TrialStatus.ENDED.value, EndReason.INTERRUPTED.value, now,
-                 TrialStatus.RUNNING.value),
+                (
+                    TrialStatus.ENDED.value,
+                    EndReason.INTERRUPTED.value,
+                    now,
+                    TrialStatus.RUNNING.value,
+                ),
             )
 
     def _append(
-        self, now: float, kind: str, trial_id: str | None, iteration: int | None,
+        self,
+        now: float,
+        kind: str,
+        trial_id: str | None,
+        iteration: int | None,
         data: Mapping[str, Any],
     ) -> None:
         self._conn.execute(
@@ -253,6 +263,49 @@ class Store:
             (seq, limit),
         ).fetchall()
         return [Event(s, t, k, tid, it, json.loads(d)) for s, t, k, tid, it, d in rows]
+
+    def tail(self, seq: int, metric: str, limit: int = 50_000) -> list[Event]:
+        """Like `events_since`, but result events carry only `{metric: value}` (or `{}`).
+
+        SQLite extracts the one value, so Python never decodes a whole result: this is how a
+        dashboard catches up with a store of a million results.
+        """
+        if not metric:
+            return self.events_since(seq, limit)
+        if '"' in metric:
+            return self._tail_decoded(seq, metric, limit)
+        rows = self._conn.execute(
+            "SELECT seq, time, kind, trial_id, iteration,"
+            " CASE kind WHEN 'result' THEN json_extract(data, ?) ELSE data END"
+            " FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (f'$."{metric}"', seq, limit),
+        ).fetchall()
+        result = EventKind.RESULT
+        loads = json.loads
+        return [
+            Event(s, t, k, tid, it, ({} if d is None else {metric: d}) if k == result else loads(d))
+            for s, t, k, tid, it, d in rows
+        ]
+
+    def _tail_decoded(self, seq: int, metric: str, limit: int) -> list[Event]:
+        events = self.events_since(seq, limit)
+        return [
+            Event(
+                e.seq,
+                e.time,
+                e.kind,
+                e.trial_id,
+                e.iteration,
+                {metric: e.data[metric]} if metric in e.data else {},
+            )
+            if e.kind == EventKind.RESULT
+            else e
+            for e in events
+        ]
+
+    def trial_results(self, trial_id: str) -> list[Result]:
+        """Every result of one trial with every metric, in the order recorded."""
+        return self.results(trial_id)
 
     def iter_events(self, seq: int = 0, batch: int = 10_000) -> Iterator[Event]:
         while events := self.events_since(seq, batch):

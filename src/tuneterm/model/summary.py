@@ -50,9 +50,7 @@ def summarize(
 ) -> SweepSummary:
     mode = str(meta.get("mode", "max"))
     reasons = Counter(t.reason for t in trials if t.status is TrialStatus.ENDED)
-    stops = Counter(
-        t.stop_iteration or 0 for t in trials if t.reason is EndReason.SCHEDULER
-    )
+    stops = Counter(t.stop_iteration or 0 for t in trials if t.reason is EndReason.SCHEDULER)
     started = meta.get("started_at")
     ended = meta.get("ended_at", now)
     return SweepSummary(

@@ -1,8 +1,8 @@
 """The driver process: runs one experiment's Ray Tune sweep and records it in the store.
 
 Started by `tuneterm run` (see launch.py) as `python -m tuneterm.tune.driver EXPERIMENT_DIR`, in a
-session of its own with stdout and stderr going to the experiment's driver.log, so that neither Ray's
-output nor a closing terminal can reach it.
+session of its own with stdout and stderr going to the experiment's driver.log, so that neither
+Ray's output nor a closing terminal can reach it.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_sweep(expdir: ExperimentDir, store: Store, address: str | None) -> int:
     """Run the sweep to its end; record how it ended. Returns the process exit code."""
-    config = ExperimentConfig.from_dict(json.loads(expdir.config_json.read_text()),
-                                        source=str(expdir.config_json))
+    config = ExperimentConfig.from_dict(
+        json.loads(expdir.config_json.read_text()), source=str(expdir.config_json)
+    )
     try:
         status = _fit(expdir, store, config, address)
     except BaseException as exc:
@@ -73,8 +74,12 @@ def _fit(expdir: ExperimentDir, store: Store, config: ExperimentConfig, address:
     _quiet_ray_loggers()
     # "local" starts a fresh instance even when `ray start` left a cluster (or its stale address
     # file) on this machine, which a bare ray.init() would try to join.
-    ray.init(address=address or "local", log_to_driver=False, include_dashboard=False,
-             logging_level=logging.WARNING)
+    ray.init(
+        address=address or "local",
+        log_to_driver=False,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+    )
     try:
         tuner = tune.Tuner(
             space.trainable(config),

@@ -48,9 +48,11 @@ class EventPrinter:
         data = event.data
         match event.kind:
             case EventKind.EXPERIMENT_STARTED:
-                return f"{stamp} sweep started on Ray {data.get('ray_version', '?')} " \
-                       f"({format_value(data.get('cluster_cpus'))} CPUs, " \
-                       f"{format_value(data.get('cluster_gpus'))} GPUs, {data.get('address')})"
+                return (
+                    f"{stamp} sweep started on Ray {data.get('ray_version', '?')} "
+                    f"({format_value(data.get('cluster_cpus'))} CPUs, "
+                    f"{format_value(data.get('cluster_gpus'))} GPUs, {data.get('address')})"
+                )
             case EventKind.TRIAL_STARTED:
                 return f"{stamp} {trial} started: {format_config(data.get('config', {}))}"
             case EventKind.RESULT:
@@ -65,9 +67,12 @@ class EventPrinter:
         return None
 
     def _metrics(self, data: dict[str, float]) -> str:
-        shown = [self.metric] + sorted(
-            k for k in data if k != self.metric and not k.startswith(("time_", "training_"))
-        )
+        shown = [
+            self.metric,
+            *sorted(
+                k for k in data if k != self.metric and not k.startswith(("time_", "training_"))
+            ),
+        ]
         return " ".join(f"{printable(k)}={format_value(data[k])}" for k in shown if k in data)
 
     def _end(self, event: Event) -> str:
@@ -88,7 +93,8 @@ def summary_lines(summary: SweepSummary, experiment_dir: str) -> list[str]:
     lines = [
         f"Summary: {summary.total} trials in {elapsed}",
         f"  completed: {summary.completed}",
-        f"  stopped by the scheduler: {summary.scheduler_stopped}" + (f" ({stops})" if stops else ""),
+        f"  stopped by the scheduler: {summary.scheduler_stopped}"
+        + (f" ({stops})" if stops else ""),
         f"  stopped by the user: {summary.user_stopped}",
         f"  errored: {summary.errored}",
     ]

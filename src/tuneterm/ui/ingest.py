@@ -1,0 +1,78 @@
+"""The live feed: a loop, run on a worker thread, that tails the event source into the sweep state."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from textual.message import Message
+
+from tuneterm.model.source import EventSource
+from tuneterm.model.sweep import SweepState
+from tuneterm.ui.messages import SweepUpdated
+
+BATCH = 50_000
+"""Most events read per poll; a full batch means more are waiting, so the next poll is immediate."""
+LIVENESS_INTERVAL = 2.0
+"""Seconds between checks that the driver process still runs."""
+BUSY_QUEUE = 20
+"""Messages waiting in the app's queue above which the feed polls less often."""
+BUSY_SLOWDOWN = 10.0
+
+
+class SweepFeed:
+    """Reads events from `source`, applies them to `state` (under its lock) and posts one
+    `SweepUpdated` per batch; never touches a widget."""
+
+    def __init__(
+        self, source: EventSource, state: SweepState, source_lock: threading.Lock,
+        poll_interval: float,
+    ) -> None:
+        self.source = source
+        self.state = state
+        self.source_lock = source_lock
+        """Held around every call into the source: the detail screen's loader reads it too."""
+        self.poll_interval = poll_interval
+        self.stop_requested = threading.Event()
+        """Set (on unmount) to end the loop at its next wait."""
+        self.delivered = threading.Event()
+        """Set by the app once it handled the last `SweepUpdated`: at most one is in flight."""
+        self.delivered.set()
+
+    def run(self, post: Callable[[Message], object], queue_length: Callable[[], int]) -> None:
+        changed_ids: set[str] = set()
+        event_count = 0
+        alive: bool | None = None
+        alive_changed = False
+        alive_checked = -LIVENESS_INTERVAL
+        while not self.stop_requested.is_set():
+            events = self._poll()
+            if events:
+                with self.state.lock:
+                    changed_ids |= self.state.apply(events)
+                event_count += len(events)
+            if time.monotonic() - alive_checked >= LIVENESS_INTERVAL:
+                alive_checked = time.monotonic()
+                now_alive = self._driver_alive()
+                alive_changed |= now_alive != alive
+                alive = now_alive
+            if (event_count or alive_changed) and self.delivered.is_set():
+                self.delivered.clear()
+                post(SweepUpdated(frozenset(changed_ids), event_count, alive))
+                changed_ids, event_count, alive_changed = set(), 0, False
+            if len(events) < BATCH:
+                self.stop_requested.wait(self._delay(queue_length()))
+
+    def _poll(self) -> list:  # type: ignore[type-arg]
+        with self.source_lock:
+            return self.source.poll(BATCH)
+
+    def _driver_alive(self) -> bool | None:
+        with self.source_lock:
+            return self.source.driver_alive()
+
+    def _delay(self, queued_messages: int) -> float:
+        if queued_messages > BUSY_QUEUE:
+            return self.poll_interval * BUSY_SLOWDOWN
+        return self.poll_interval

@@ -1,0 +1,37 @@
+"""Messages between the ingest and loader threads and the app: small facts, named in the past tense."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.message import Message
+
+from tuneterm.model.trial import Result
+
+
+class SweepUpdated(Message):
+    """The ingest thread applied a batch of events to the sweep state.
+
+    At most one is in flight: the thread waits for the app to take it before posting the next,
+    and keeps applying events (accumulating changed trial ids) meanwhile.
+    """
+
+    def __init__(
+        self, changed_trial_ids: frozenset[str], event_count: int, driver_alive: bool | None
+    ) -> None:
+        super().__init__()
+        self.changed_trial_ids = changed_trial_ids
+        """Trials whose row changed since the previous message."""
+        self.event_count = event_count
+        """Events applied since the previous message (0 for a driver liveness change only)."""
+        self.driver_alive = driver_alive
+        """Whether the driver process still runs (None: unknown, e.g. a plain Ray directory)."""
+
+
+class TrialResultsLoaded(Message):
+    """Every result of one trial, read from the source for the detail screen."""
+
+    def __init__(self, trial_id: str, results: Sequence[Result]) -> None:
+        super().__init__()
+        self.trial_id = trial_id
+        self.results = results
