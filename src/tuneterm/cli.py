@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -228,7 +229,7 @@ def open_dashboard(path: Path) -> int:
     return 0
 
 
-def follow_headless(expdir: ExperimentDir, process: subprocess.Popen[bytes]) -> int:  # noqa: F821
+def follow_headless(expdir: ExperimentDir, process: subprocess.Popen[bytes]) -> int:
     from tuneterm.ui.headless import follow
 
     print(f"Experiment directory: {expdir.path}", flush=True)

@@ -48,7 +48,7 @@ class StoreCallback(Callback):
             self._store = Store.open(self._store_path)
         return self._store
 
-    def setup(self, **info: Any) -> None:
+    def setup(self, *args: Any, **info: Any) -> None:
         self.store  # noqa: B018  (open early so a broken store fails before any trial runs)
 
     def on_trial_start(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:

@@ -58,7 +58,7 @@ class _RecordsStops:
         return EndReason.SCHEDULER
 
 
-class RecordingASHA(_RecordsStops, ASHAScheduler):  # type: ignore[misc]
+class RecordingASHA(_RecordsStops, ASHAScheduler):
     def _reason_for_stop(self, result: dict[str, Any]) -> EndReason:
         # ASHA says STOP both at a rung cut-off and when a trial reaches max_t.
         if result.get(self._time_attr, 0) >= self._max_t:
@@ -66,9 +66,9 @@ class RecordingASHA(_RecordsStops, ASHAScheduler):  # type: ignore[misc]
         return EndReason.SCHEDULER
 
 
-class RecordingMedian(_RecordsStops, MedianStoppingRule):  # type: ignore[misc]
+class RecordingMedian(_RecordsStops, MedianStoppingRule):
     pass
 
 
-class RecordingFIFO(_RecordsStops, FIFOScheduler):  # type: ignore[misc]
+class RecordingFIFO(_RecordsStops, FIFOScheduler):
     pass
