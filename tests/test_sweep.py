@@ -313,3 +313,31 @@ def test_detach_returns_at_once_and_ls_shows_the_experiment(
 def store_trials(expdir: ExperimentDir) -> list:  # type: ignore[type-arg]
     with Store.open(expdir.store) as store:
         return store.trials()
+
+
+def test_a_killed_driver_shows_as_crashed_in_ls(tmp_path: Path, ray_head: RayHead) -> None:
+    config = user_config(tmp_path, "slow", "score")
+    root = tmp_path / "runs"
+    proc = tuneterm(
+        "run",
+        str(config),
+        "--detach",
+        "--address",
+        ray_head.address,
+        cwd=tmp_path,
+        root=root,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    expdir = ExperimentDir(Path(proc.stdout.strip()))
+
+    def has_results() -> bool:
+        with Store.open(expdir.store) as store:
+            return store.count_results() > 0
+
+    wait_for(has_results, timeout=90)
+    listing = tuneterm("ls", cwd=tmp_path, root=root).stdout
+    assert " running " in listing
+    with Store.open(expdir.store) as store:
+        os.kill(store.meta()["driver_pid"], signal.SIGKILL)
+    wait_for(lambda: " crashed " in tuneterm("ls", cwd=tmp_path, root=root).stdout, timeout=10)
