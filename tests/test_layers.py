@@ -31,6 +31,9 @@ def modules_loaded_by(*imports: str) -> set[str]:
         "tuneterm.model.summary",
         "tuneterm.model.trial",
         "tuneterm.model.text",
+        "tuneterm.model.sweep",
+        "tuneterm.model.source",
+        "tuneterm.model.raydir",
     ],
 )
 def test_the_domain_model_imports_no_framework(module: str) -> None:

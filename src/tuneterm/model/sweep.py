@@ -235,7 +235,11 @@ class _TrialRecord:
 
 
 class SweepState:
-    """Folds store events into the live picture of a sweep. Not thread-safe: callers hold `lock`."""
+    """Folds store events into the live picture of a sweep. Not thread-safe: callers hold `lock`.
+
+    `status` follows the experiment events; a driver that dies says nothing, so whoever polls the
+    source's meta assigns its (effective) status here too.
+    """
 
     def __init__(self, meta: Mapping[str, Any]) -> None:
         self.lock = threading.Lock()
@@ -304,8 +308,10 @@ class SweepState:
         elif kind == EventKind.TRIAL_ENDED:
             self._end_trial(event)
         elif kind == EventKind.EXPERIMENT_STARTED:
-            self.status, self.started_at = "running", event.time
-            self.ended_at, self.message = None, ""
+            # A dead driver writes no event: the "crashed" its meta implies outlives the replay.
+            if self.status != "crashed":
+                self.status = "running"
+            self.started_at, self.ended_at, self.message = event.time, None, ""
         elif kind == EventKind.EXPERIMENT_ENDED:
             self.status = str(data.get("status", "finished"))
             self.ended_at = event.time

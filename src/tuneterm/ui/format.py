@@ -27,6 +27,8 @@ def compact_value(value: object, digits: int = 3) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, float):
+        if value != 0 and abs(value) < 1e-3:
+            return _EXPONENT.sub(r"e\1\2", f"{value:.{max(0, digits - 1)}e}")
         return compact_number(value, digits)
     if isinstance(value, int):
         return str(value)

@@ -1,4 +1,4 @@
-"""The live feed: a loop, run on a worker thread, that tails the event source into the sweep state."""
+"""The live feed: a loop, on a worker thread, that tails the event source into the sweep state."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from textual.message import Message
 
 from tuneterm.model.source import EventSource
+from tuneterm.model.store import Event
 from tuneterm.model.sweep import SweepState
 from tuneterm.ui.messages import SweepUpdated
 
@@ -26,7 +27,10 @@ class SweepFeed:
     `SweepUpdated` per batch; never touches a widget."""
 
     def __init__(
-        self, source: EventSource, state: SweepState, source_lock: threading.Lock,
+        self,
+        source: EventSource,
+        state: SweepState,
+        source_lock: threading.Lock,
         poll_interval: float,
     ) -> None:
         self.source = source
@@ -39,8 +43,16 @@ class SweepFeed:
         self.delivered = threading.Event()
         """Set by the app once it handled the last `SweepUpdated`: at most one is in flight."""
         self.delivered.set()
+        self.finished = threading.Event()
+        """Set when `run` has returned (the worker thread is a pool thread: not joinable)."""
 
     def run(self, post: Callable[[Message], object], queue_length: Callable[[], int]) -> None:
+        try:
+            self._follow(post, queue_length)
+        finally:
+            self.finished.set()
+
+    def _follow(self, post: Callable[[Message], object], queue_length: Callable[[], int]) -> None:
         changed_ids: set[str] = set()
         event_count = 0
         alive: bool | None = None
@@ -55,7 +67,10 @@ class SweepFeed:
             if time.monotonic() - alive_checked >= LIVENESS_INTERVAL:
                 alive_checked = time.monotonic()
                 now_alive = self._driver_alive()
-                alive_changed |= now_alive != alive
+                if now_alive != alive:
+                    alive_changed = True
+                    if now_alive is False:
+                        self._adopt_meta_status()
                 alive = now_alive
             if (event_count or alive_changed) and self.delivered.is_set():
                 self.delivered.clear()
@@ -64,13 +79,21 @@ class SweepFeed:
             if len(events) < BATCH:
                 self.stop_requested.wait(self._delay(queue_length()))
 
-    def _poll(self) -> list:  # type: ignore[type-arg]
+    def _poll(self) -> list[Event]:
         with self.source_lock:
             return self.source.poll(BATCH)
 
     def _driver_alive(self) -> bool | None:
         with self.source_lock:
             return self.source.driver_alive()
+
+    def _adopt_meta_status(self) -> None:
+        """A driver that dies writes no event; the source's meta then says "crashed"."""
+        with self.source_lock:
+            status = self.source.meta().get("status")
+        if isinstance(status, str):
+            with self.state.lock:
+                self.state.status = status
 
     def _delay(self, queued_messages: int) -> float:
         if queued_messages > BUSY_QUEUE:

@@ -1,4 +1,4 @@
-"""Messages between the ingest and loader threads and the app: small facts, named in the past tense."""
+"""Messages from the ingest and loader threads and the screens: small facts, in the past tense."""
 
 from __future__ import annotations
 
@@ -35,3 +35,16 @@ class TrialResultsLoaded(Message):
         super().__init__()
         self.trial_id = trial_id
         self.results = results
+
+
+class TrialDetailRequested(Message):
+    """The user asked to see one trial in full."""
+
+    def __init__(self, trial_id: str) -> None:
+        super().__init__()
+        self.trial_id = trial_id
+
+
+class RefreshDue(Message):
+    """A screen held back a data refresh (to redraw at most once a second) and wants it now;
+    the app applies it when the output budget allows."""

@@ -1,0 +1,548 @@
+"""Benchmarks for the dashboard, run in a real pseudo-terminal: one printed line per figure.
+
+Each case builds an experiment store in a temp dir, runs `python -m tuneterm attach DIR` on a
+120x40 pty (TERM=xterm-256color, 256 colours), reads the pty continuously on a thread, and (where a
+case needs one) runs a feeder process appending results at a target rate in ~50 ms batches.
+
+    [1] key -> cursor drawn, 1,000 trials at 1,000 / 10,000 results/s (p99 <= 50 / 75 ms)
+    [2] UI CPU at 10,000 results/s (<= 15 %), and time to catch up once the feeder stops
+    [3] replay burst: attach to 1,000,000 results while a feeder adds more (key p99 <= 100 ms)
+    [4] new result -> on screen, 1,000 results/s background (p99 <= 200 ms)
+    [5] idle finished sweep: bytes/s (0) and CPU (<= 1 %)
+    [6] 50 trials, a tenth changing per 100 ms: KB/s (<= 16) and first full paint (<= 48 KB)
+    [7] 256 kbit/s link (pty read at 32 KB/s): key p99 after the first paint (<= 100 ms)
+    [8] launch to first table frame with 10,000 trials (<= 300 ms); ray/pandas/pyarrow imported?
+    [9] RSS with 10,000 trials and 1,000,000 results (<= 80 MB); bytes per metric point
+
+    .venv/bin/python bench/ui_bench.py [--quick]    # --quick: shorter windows, 200,000 results
+
+Key latency is read off the screen: the bytes are replayed into a pyte screen and a press counts
+from its write to the first read after which the cursor highlight is on the row it asked for
+(`j`/`k` alternate between the first two trials). The first byte of any kind after a press is
+shown too. This is a 2-core machine shared with the feeder: repeat runs and compare side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tuneterm.model.store import Store
+from tuneterm.ui.format import metric_text
+from ui_pty import (
+    TABLE_TOP,
+    CpuWindow,
+    Terminal,
+    cursor_moves,
+    first_byte_latencies,
+    key_latencies,
+    mapped_packages,
+    memory_mb,
+    percentile,
+)
+from ui_store import MARKER_TRIALS, Feeder, build_store, marker_value, trial_id
+
+SIZE = (40, 120)
+"""Lines, columns."""
+TABLE_MARK = trial_id(0).encode()
+"""Bytes that belong to the table: the first trial's id."""
+KEYS = ((b"j", TABLE_TOP + 1), (b"k", TABLE_TOP))
+"""Alternating presses and the screen line the cursor should then be on."""
+HEAVY = ("ray", "pandas", "pyarrow")
+
+
+@dataclass(frozen=True)
+class Plan:
+    presses: int
+    window: float
+    """Seconds of each CPU / bytes measuring window."""
+    marker_interval: float
+    """Seconds between new-result markers (figure 4), rotating over 10 visible trials."""
+    launches: int
+    big_iterations: int
+    """Results per trial in the 10,000-trial replay store."""
+
+
+FULL = Plan(presses=250, window=10.0, marker_interval=0.12, launches=3, big_iterations=100)
+QUICK = Plan(presses=60, window=3.0, marker_interval=0.12, launches=1, big_iterations=20)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def ui_env() -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("COLORTERM", "NO_COLOR", "FORCE_COLOR") and not key.startswith("TEXTUAL")
+    }
+    lines, columns = SIZE
+    env.update(TERM="xterm-256color", COLUMNS=str(columns), LINES=str(lines))
+    return env
+
+
+def attach(expdir: Path, read_rate: float | None = None) -> Terminal:
+    argv = [sys.executable, "-m", "tuneterm", "attach", str(expdir)]
+    return Terminal(argv, ui_env(), SIZE, read_rate)
+
+
+def wait_table(terminal: Terminal, timeout: float = 20.0) -> float:
+    shown_at = terminal.wait_for(TABLE_MARK, timeout)
+    if shown_at is None:
+        raise RuntimeError(f"no table after {timeout} s; the pty shows:\n{terminal.raw[-2000:]!r}")
+    return shown_at
+
+
+def press_keys(terminal: Terminal, count: int, rng: random.Random) -> list[tuple[float, int]]:
+    """`count` presses ~50 ms apart (+-20 ms); (time sent, screen line the cursor should be on)."""
+    presses = []
+    for number in range(count):
+        key, row = KEYS[number % 2]
+        presses.append((terminal.press(key), row))
+        time.sleep(0.05 + rng.uniform(-0.02, 0.02))
+    return presses
+
+
+def background_trials(trials: int) -> list[int]:
+    return [n for n in range(trials) if n not in MARKER_TRIALS]
+
+
+def ms(seconds: float) -> str:
+    value = seconds * 1000
+    return f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms"
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISS"
+
+
+def figure(number: str, text: str, ok: bool | None = None) -> None:
+    suffix = "" if ok is None else f"  {verdict(ok)}"
+    print(f"[{number}] {text}{suffix}", flush=True)
+
+
+def progress(text: str) -> None:
+    print(f"  .. {text}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class KeyFigures:
+    p50: float
+    p99: float
+    worst: float
+    count: int
+    missing: int
+    first_p50: float
+    first_p99: float
+
+    @classmethod
+    def measure(cls, terminal: Terminal, presses: Sequence[tuple[float, int]]) -> KeyFigures:
+        latencies, missing = key_latencies(
+            presses, cursor_moves(terminal, (KEYS[1][1], KEYS[0][1]))
+        )
+        first = first_byte_latencies(terminal, presses)
+        return cls(
+            percentile(latencies, 0.5),
+            percentile(latencies, 0.99),
+            max(latencies, default=float("nan")),
+            len(latencies),
+            missing,
+            percentile(first, 0.5),
+            percentile(first, 0.99),
+        )
+
+    def text(self) -> str:
+        lost = f", {self.missing} never shown" if self.missing else ""
+        return (
+            f"key->bytes p50 {ms(self.p50)} p99 {ms(self.p99)} (max {ms(self.worst)},"
+            f" {self.count} presses{lost}; first byte of any kind p50 {ms(self.first_p50)}"
+            f" p99 {ms(self.first_p99)})"
+        )
+
+
+def marker_latencies(
+    terminal: Terminal, markers: Sequence[Sequence[float]]
+) -> tuple[list[float], int]:
+    """Seconds from each marker's commit to its value first read off the pty; and how many never
+    appeared."""
+    latencies = []
+    missing = 0
+    for committed_at, value in markers:
+        seen_at = terminal.find(metric_text(value).encode())
+        if seen_at is None:
+            missing += 1
+        else:
+            latencies.append(seen_at - committed_at)
+    return latencies, missing
+
+
+def caught_up(terminal: Terminal, report: dict[str, Any], timeout: float = 30.0) -> float | None:
+    """Seconds from the feeder's final marker (written after its last batch) to the screen."""
+    committed_at, value = report["final"]
+    seen_at = terminal.wait_for(metric_text(value).encode(), timeout)
+    return None if seen_at is None else seen_at - committed_at
+
+
+def achieved_rate(report: dict[str, Any]) -> float:
+    return report["results"] / max(report["seconds"], 1e-9)
+
+
+# -- the cases --------------------------------------------------------------------------------
+
+
+def case_keys_at_1k(expdir: Path, plan: Plan, rng: random.Random) -> None:
+    """[1] key latency and [4] new result -> screen, 1,000 trials at 1,000 results/s."""
+    with attach(expdir) as terminal:
+        wait_table(terminal)
+        terminal.wait_quiet(0.3, 5.0)
+        with Feeder(
+            expdir=str(expdir),
+            rate=1_000,
+            trials=background_trials(1_000),
+            marker_interval=plan.marker_interval,
+            marker_series=1,
+            final_series=2,
+        ) as feeder:
+            time.sleep(1.0)
+            cpu = CpuWindow(terminal.pid)
+            presses = press_keys(terminal, plan.presses, rng)
+            cpu.stop()
+            time.sleep(0.5)
+            report = feeder.stop()
+        lag = caught_up(terminal, report)
+    keys = KeyFigures.measure(terminal, presses)
+    figure(
+        "1",
+        f"{keys.text()} (1,000 trials, {achieved_rate(report):,.0f} results/s, UI CPU"
+        f" {cpu.percent:.0f} %; target p50 <= 5 ms, p99 <= 50 ms)",
+        keys.p50 <= 0.005 and keys.p99 <= 0.050,
+    )
+    latencies, missing = marker_latencies(terminal, report["markers"])
+    lost = f", {missing} never shown" if missing else ""
+    figure(
+        "4",
+        f"result->screen p50 {ms(percentile(latencies, 0.5))} p99"
+        f" {ms(percentile(latencies, 0.99))} (max {ms(max(latencies, default=0))},"
+        f" {len(latencies)} samples{lost}; 1,000 results/s; caught up"
+        f" {_seconds(lag)} after the feeder stopped; target p99 <= 200 ms)",
+        bool(latencies) and not missing and percentile(latencies, 0.99) <= 0.200,
+    )
+
+
+def case_keys_at_10k(expdir: Path, plan: Plan, rng: random.Random) -> None:
+    """[1] key latency and [2] CPU and catching up, 1,000 trials at 10,000 results/s."""
+    with attach(expdir) as terminal:
+        wait_table(terminal)
+        terminal.wait_quiet(0.3, 5.0)
+        with Feeder(
+            expdir=str(expdir),
+            rate=10_000,
+            trials=background_trials(1_000),
+            marker_interval=0.5,
+            marker_series=3,
+            final_series=5,
+        ) as feeder:
+            time.sleep(2.0)
+            cpu = CpuWindow(terminal.pid)
+            window_start = time.monotonic()
+            time.sleep(plan.window)
+            cpu.stop()
+            window_bytes = terminal.bytes_between(window_start, time.monotonic())
+            cpu_keys = CpuWindow(terminal.pid)
+            presses = press_keys(terminal, plan.presses, rng)
+            cpu_keys.stop()
+            report = feeder.stop()
+        lag = caught_up(terminal, report)
+        time.sleep(0.5)
+        after = CpuWindow(terminal.pid)
+        time.sleep(2.0)
+        after.stop()
+    rate = achieved_rate(report)
+    keys = KeyFigures.measure(terminal, presses)
+    figure(
+        "1",
+        f"{keys.text()} (1,000 trials, {rate:,.0f} results/s, UI CPU {cpu_keys.percent:.0f} %;"
+        " target p99 <= 75 ms)",
+        keys.p99 <= 0.075,
+    )
+    latencies, missing = marker_latencies(terminal, report["markers"])
+    third = max(1, len(latencies) // 3)
+    early, late = statistics.median(latencies[:third]), statistics.median(latencies[-third:])
+    figure(
+        "2",
+        f"UI CPU {cpu.percent:.1f} % of a core at {rate:,.0f} results/s"
+        f" ({window_bytes / plan.window / 1000:.1f} KB/s out; result->screen median"
+        f" {ms(early)} first third, {ms(late)} last third, {missing} markers never shown;"
+        f" target <= 15 %)",
+        cpu.percent <= 15.0,
+    )
+    figure(
+        "2",
+        f"caught up in {_seconds(lag)} after the feeder stopped (its final result on screen;"
+        f" UI CPU then {after.percent:.1f} %; feeder ran late on {report['late_ticks']} ticks)",
+        lag is not None and lag <= 1.0,
+    )
+
+
+def case_replay(expdir: Path, baseline_rss: float, plan: Plan, rng: random.Random) -> None:
+    """[3] key latency while replaying a big store and [9] memory once it is loaded."""
+    replay_marker = metric_text(marker_value(4, 1)).encode()
+    feeding = {
+        "expdir": str(expdir),
+        "rate": 1_000,
+        "trials": list(range(9_900, 10_000)),
+        "final_series": 6,
+    }
+    with Feeder(**feeding) as feeder, attach(expdir) as terminal:
+        table_at = wait_table(terminal, 60.0)
+        presses = press_keys(terminal, plan.presses, rng)
+        replayed_at = terminal.wait_for(replay_marker, 60.0)
+        time.sleep(1.0)
+        rss, peak = memory_mb(terminal.pid)
+        points = _count_results(expdir)
+        report = feeder.stop()
+        lag = caught_up(terminal, report)
+    keys = KeyFigures.measure(terminal, presses)
+    during = [p for p in presses if replayed_at is None or p[0] < replayed_at]
+    during_keys = KeyFigures.measure(terminal, during) if during else None
+    loaded = 10_000 * plan.big_iterations
+    replay = None if replayed_at is None else replayed_at - terminal.spawned_at
+    during_text = (
+        f"during the replay p99 {ms(during_keys.p99)} over {during_keys.count} presses; "
+        if during_keys
+        else ""
+    )
+    figure(
+        "3",
+        f"{keys.text()} (attach to 10,000 trials x {plan.big_iterations} = {loaded:,} results"
+        f" + {achieved_rate(report):,.0f} results/s; {during_text}target p99 <= 100 ms)",
+        keys.p99 <= 0.100,
+    )
+    figure(
+        "3",
+        f"caught up with {loaded:,} results {_seconds(replay)} after launch (table first shown"
+        f" at {_seconds(table_at - terminal.spawned_at)}); with the feeder again"
+        f" {_seconds(lag)} after it stopped",
+    )
+    per_point = (rss - baseline_rss) * 1e6 / max(1, points)
+    figure(
+        "9",
+        f"RSS {rss:.0f} MB (peak {peak:.0f} MB) with 10,000 trials and {points:,} results;"
+        f" {per_point:.0f} bytes per metric point over the same trials with none"
+        f" ({baseline_rss:.0f} MB); target <= 80 MB",
+        rss <= 80.0,
+    )
+
+
+def _count_results(expdir: Path) -> int:
+    with sqlite3.connect(expdir / Store.FILENAME) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'result'").fetchone()[0])
+
+
+def baseline_memory(expdir: Path) -> float:
+    with attach(expdir) as terminal:
+        wait_table(terminal, 30.0)
+        terminal.wait_quiet(0.5, 10.0)
+        time.sleep(1.0)
+        return memory_mb(terminal.pid)[0]
+
+
+def case_idle(expdir: Path, plan: Plan) -> None:
+    """[5] a finished sweep, nothing changing: bytes and CPU."""
+    with attach(expdir) as terminal:
+        wait_table(terminal)
+        terminal.wait_quiet(2.0, 15.0)
+        cpu = CpuWindow(terminal.pid)
+        start = time.monotonic()
+        time.sleep(plan.window)
+        cpu.stop()
+        written = terminal.bytes_between(start, time.monotonic())
+    rate = written / plan.window
+    figure(
+        "5",
+        f"idle {rate:.0f} B/s, CPU {cpu.percent:.1f} % over {plan.window:.0f} s (finished sweep,"
+        " 1,000 trials; target 0 B/s, <= 1 %)",
+        written == 0 and cpu.percent <= 1.0,
+    )
+
+
+def case_bytes(expdir: Path, plan: Plan) -> None:
+    """[6] bytes on the wire, 50 trials with a tenth of them changing per 100 ms."""
+    with attach(expdir) as terminal:
+        table_at = wait_table(terminal)
+        terminal.wait_quiet(0.3, 5.0)
+        first_paint = terminal.bytes_between(terminal.spawned_at, time.monotonic())
+        time.sleep(max(0.0, terminal.spawned_at + 3.0 - time.monotonic()))
+        first_3s = terminal.bytes_between(terminal.spawned_at, terminal.spawned_at + 3.0)
+        with Feeder(expdir=str(expdir), rate=50, trials=list(range(50)), batch_interval=0.1):
+            time.sleep(1.0)
+            cpu = CpuWindow(terminal.pid)
+            start = time.monotonic()
+            time.sleep(plan.window)
+            cpu.stop()
+            written = terminal.bytes_between(start, time.monotonic())
+    rate = written / plan.window / 1000
+    figure(
+        "6",
+        f"{rate:.1f} KB/s at 120x40, 256 colours (50 trials, 5 changing per 100 ms; UI CPU"
+        f" {cpu.percent:.0f} %; target <= 16 KB/s)",
+        rate <= 16.0,
+    )
+    figure(
+        "6",
+        f"first full paint {first_paint / 1000:.1f} KB (table at"
+        f" {_seconds(table_at - terminal.spawned_at)}; {first_3s / 1000:.1f} KB in the first 3 s,"
+        " header clock included; target <= 48 KB)",
+        first_paint <= 48_000,
+    )
+
+
+def case_slow_link(expdir: Path, plan: Plan, rng: random.Random) -> None:
+    """[7] keys on a 256 kbit/s link (the pty read at 32 KB/s), 50 trials changing as in [6]."""
+    with attach(expdir, read_rate=32_000) as terminal:
+        wait_table(terminal, 30.0)
+        terminal.wait_quiet(0.5, 30.0)
+        painted = time.monotonic() - terminal.spawned_at
+        with Feeder(expdir=str(expdir), rate=50, trials=list(range(50)), batch_interval=0.1):
+            time.sleep(1.0)
+            start = time.monotonic()
+            presses = press_keys(terminal, plan.presses, rng)
+            written = terminal.bytes_between(start, time.monotonic())
+            elapsed = time.monotonic() - start
+    keys = KeyFigures.measure(terminal, presses)
+    figure(
+        "7",
+        f"{keys.text()} (256 kbit/s link, first paint through after {painted:.1f} s, then"
+        f" {written / elapsed / 1000:.1f} KB/s read; 50 trials, 5 changing per 100 ms;"
+        " target p99 <= 100 ms)",
+        keys.p99 <= 0.100,
+    )
+
+
+def case_launch(expdir: Path, plan: Plan) -> None:
+    """[8] launch to first table frame with 10,000 trials, and which heavy packages loaded."""
+    firsts, tables = [], []
+    mapped: set[str] = set()
+    for _ in range(plan.launches):
+        with attach(expdir) as terminal:
+            tables.append(wait_table(terminal, 30.0) - terminal.spawned_at)
+            firsts.append(terminal.chunks[0][0] - terminal.spawned_at)
+            mapped.update(mapped_packages(terminal.pid, HEAVY))
+    table = statistics.median(tables)
+    each = ", ".join(f"{value * 1000:.0f}" for value in tables)
+    figure(
+        "8",
+        f"launch->first table frame {ms(table)} median (runs: {each} ms; first byte"
+        f" {ms(statistics.median(firsts))}; 10,000 trials x 10 results; target <= 300 ms)",
+        table <= 0.300,
+    )
+    imported = _imported_heavy()
+    figure(
+        "8",
+        f"heavy packages in the UI process: mapped {sorted(mapped) or 'none'},"
+        f" imported by tuneterm.ui.app {imported or 'none'} (target: none)",
+        not mapped and not imported,
+    )
+
+
+def _imported_heavy() -> list[str]:
+    check = (
+        "import json, sys, tuneterm.cli, tuneterm.ui.app;"
+        f" print(json.dumps([m for m in sys.modules if m.split('.')[0] in {HEAVY!r}]))"
+    )
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    return list(json.loads(out.stdout))
+
+
+def _seconds(value: float | None) -> str:
+    return "never (timed out)" if value is None else f"{value:.2f} s"
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def leftover_children() -> list[str]:
+    """Processes still parented by this one (there should be none)."""
+    mine = str(os.getpid())
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == mine:
+            found.append(f"{status.parent.name} {fields.get('Name', '').strip()}")
+    return found
+
+
+def run(plan: Plan) -> None:
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory(prefix="tuneterm-ui-bench-") as tmp:
+        root = Path(tmp)
+        progress("building the small stores")
+        build_store(root / "k1000", 1_000, 5)
+        build_store(root / "t50", 50, 5)
+        build_store(root / "finished", 1_000, 5, finished=True)
+        progress("[1][4] 1,000 trials at 1,000 results/s")
+        case_keys_at_1k(root / "k1000", plan, rng)
+        progress("[1][2] 1,000 trials at 10,000 results/s")
+        case_keys_at_10k(root / "k1000", plan, rng)
+        progress("[5] idle")
+        case_idle(root / "finished", plan)
+        progress("[6] bytes, 50 trials")
+        case_bytes(root / "t50", plan)
+        progress("[7] slow link")
+        case_slow_link(root / "t50", plan, rng)
+        progress("[8] launch, 10,000 trials")
+        build_store(root / "launch", 10_000, 10)
+        case_launch(root / "launch", plan)
+        progress("[9] baseline memory, 10,000 trials without results")
+        build_store(root / "empty", 10_000, 0)
+        baseline = baseline_memory(root / "empty")
+        started = time.monotonic()
+        build_store(
+            root / "replay",
+            10_000,
+            plan.big_iterations,
+            running=100,
+            markers=[marker_value(4, 1)],
+        )
+        progress(
+            f"[3][9] replay: built 10,000 x {plan.big_iterations} results in"
+            f" {time.monotonic() - started:.1f} s"
+        )
+        case_replay(root / "replay", baseline, plan, rng)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="short windows (a ~1 minute smoke run)"
+    )
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.monotonic()
+    run(QUICK if args.quick else FULL)
+    left = leftover_children()
+    if left:
+        print(f"LEFT BEHIND: {', '.join(left)}", flush=True)
+    progress(f"done in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Where a dashboard reads a sweep from: a tuneterm experiment's store, or plain Ray Tune files.
+
+Both give the same events (`tuneterm.model.store.Event`), so one `SweepState` folds either. A source
+is polled from one worker thread; it holds no thread of its own.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any, Protocol
+
+from tuneterm.model.experiment import ExperimentDir, effective_status, process_alive
+from tuneterm.model.raydir import RayDirSource, ray_experiments
+from tuneterm.model.store import Event, Store, StoreError
+from tuneterm.model.trial import Result
+
+
+class SourceError(Exception):
+    """The path holds no sweep a dashboard can read (the message is one line)."""
+
+
+class EventSource(Protocol):
+    """Where a dashboard reads a sweep from."""
+
+    read_only: bool
+    """True for plain Ray Tune directories: nothing to send controls to."""
+    path: Path
+
+    def meta(self) -> dict[str, Any]:
+        """The sweep's name, metric, mode, status (as a user should see it), started_at, ..."""
+        ...
+
+    def poll(self, limit: int = 50_000) -> list[Event]:
+        """Events after the last poll, oldest first; results carry at least the sweep's metric."""
+        ...
+
+    def trial_results(self, trial_id: str) -> list[Result]:
+        """Every metric of every result of one trial."""
+        ...
+
+    def driver_alive(self) -> bool | None:
+        """Whether the process running the sweep lives; None when unknown."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class StoreSource:
+    """A tuneterm experiment directory, tailed through its store (results carry only the metric)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.read_only = False
+        self._store = Store.open(ExperimentDir(path).store)
+        self._metric = str(self._store.meta().get("metric") or "")
+        self._last_seq = 0
+
+    def meta(self) -> dict[str, Any]:
+        """The store's meta, with "status" "crashed" if the driver died without saying so."""
+        meta = self._store.meta()
+        meta["status"] = effective_status(meta)
+        return meta
+
+    def poll(self, limit: int = 50_000) -> list[Event]:
+        events = self._store.tail(self._last_seq, self._metric, limit)
+        if events:
+            self._last_seq = events[-1].seq
+        return events
+
+    def trial_results(self, trial_id: str) -> list[Result]:
+        return self._store.trial_results(trial_id)
+
+    def driver_alive(self) -> bool | None:
+        """None before a driver recorded itself, or for a driver on another host."""
+        meta = self._store.meta()
+        pid = meta.get("driver_pid")
+        if pid is None or meta.get("driver_host") not in (None, socket.gethostname()):
+            return None
+        return process_alive(int(pid), meta.get("driver_start_ticks"))
+
+    def close(self) -> None:
+        self._store.close()
+
+
+def open_source(path: Path) -> EventSource:
+    """A StoreSource for a tuneterm experiment directory, a RayDirSource for a Ray Tune one (or a
+    storage_path holding exactly one); SourceError otherwise.
+    """
+    path = Path(path).expanduser()
+    if path.name == Store.FILENAME and path.is_file():
+        path = path.parent
+    if ExperimentDir(path).store.is_file():
+        try:
+            return StoreSource(path)
+        except StoreError as exc:
+            raise SourceError(str(exc)) from exc
+    experiments = ray_experiments(path)
+    if len(experiments) == 1:
+        return RayDirSource(experiments[0])
+    if experiments:
+        names = ", ".join(experiment.name for experiment in experiments[:5])
+        more = ", ..." if len(experiments) > 5 else ""
+        raise SourceError(
+            f"{path}: holds {len(experiments)} Ray Tune experiments ({names}{more}); open one"
+        )
+    raise SourceError(f"{path}: neither a tuneterm experiment nor a Ray Tune experiment directory")

@@ -1,0 +1,265 @@
+"""The live dashboard: `create_app(source)` builds it for the CLI and for the tests.
+
+The app is a client of an experiment directory: it reads the event store that the detached driver
+writes, never runs Ray and never signals the driver, so quitting leaves the sweep running.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from tuneterm.model.source import EventSource
+from tuneterm.model.sweep import SweepState
+from tuneterm.model.text import one_line
+from tuneterm.model.trial import Result
+from tuneterm.ui.budget import OutputMeter, counting_writer
+from tuneterm.ui.detail import TrialDetailScreen
+from tuneterm.ui.header import SweepFacts
+from tuneterm.ui.help import HelpScreen, HelpSection
+from tuneterm.ui.ingest import SweepFeed
+from tuneterm.ui.messages import RefreshDue, SweepUpdated, TrialDetailRequested
+from tuneterm.ui.plots import PlotScreen
+from tuneterm.ui.sweep_screen import SweepScreen
+
+CLOCK_TICK = 1.0
+"""Seconds between repaints of the elapsed time, only while the sweep runs."""
+JOIN_TIMEOUT = 2.0
+
+
+class TuneTermApp(App[str]):
+    """The dashboard of one sweep; its return value tells how to come back to it."""
+
+    CSS_PATH = "tuneterm.tcss"
+    TITLE = "tuneterm"
+    BINDINGS: list[BindingType] = [  # noqa: RUF012
+        Binding(
+            "q",
+            "detach",
+            "Quit",
+            id="app-detach",
+            tooltip="Leave the dashboard; the sweep keeps running (tuneterm attach DIR)",
+        ),
+        Binding(
+            "question_mark",
+            "show_help",
+            "Help",
+            id="app-help",
+            key_display="?",
+            tooltip="List every key",
+        ),
+    ]
+
+    def __init__(
+        self,
+        source: EventSource,
+        *,
+        clock: Callable[[], float] = time.time,
+        poll_interval: float = 0.1,
+        output_budget: int = 16_384,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.state = SweepState(source.meta())
+        self.clock = clock
+        self.meter = OutputMeter(output_budget)
+        """Bytes written to the terminal in the last second; see `tuneterm.ui.budget`."""
+        self._source_lock = threading.Lock()
+        self._feed = SweepFeed(source, self.state, self._source_lock, poll_interval)
+        self._feed_started = False
+        self.events_seen = 0
+        """Events applied since start; 0 means the driver has not written anything yet."""
+        self.deferred_refreshes = 0
+        """Data refreshes held back by the output budget (for the curious and the tests)."""
+        self._driver_alive: bool | None = None
+        self._feed_error: str | None = None
+        self._retry_timer: Timer | None = None
+        self._clock_timer: Timer | None = None
+        self.sweep_screen = SweepScreen(self.state, self.sweep_facts, clock)
+
+    def get_default_screen(self) -> Screen:
+        return self.sweep_screen
+
+    def on_mount(self) -> None:
+        driver = self._driver
+        if driver is not None and not driver.is_headless:
+            driver.write = counting_writer(driver.write, self.meter)  # type: ignore[method-assign]
+        self._feed_started = True
+        self._ingest()
+
+    def on_unmount(self) -> None:
+        self._feed.stop_requested.set()
+        if self._feed_started:
+            self._feed.finished.wait(JOIN_TIMEOUT)
+
+    # -- the live feed --------------------------------------------------------------------------
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="ingest",
+        description="Follow the experiment's event store",
+    )
+    def _ingest(self) -> None:
+        self._feed.run(self.post_message, lambda: self.message_queue_size)
+
+    @on(SweepUpdated)
+    def _sweep_updated(self, message: SweepUpdated) -> None:
+        self._feed.delivered.set()
+        self.events_seen += message.event_count
+        self._driver_alive = message.driver_alive
+        for screen in self.screen_stack:
+            if hasattr(screen, "note_changes"):
+                screen.note_changes(message.changed_trial_ids)
+        self._follow_clock()
+        self.refresh_data()
+
+    @on(RefreshDue)
+    def _refresh_due(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Repaint what new data changed, unless the last second's output is over budget: then
+        try again once enough of it has aged out. Key presses repaint regardless."""
+        if self.meter.over_budget():
+            self.deferred_refreshes += 1
+            if self._retry_timer is None:
+                delay = max(0.05, self.meter.seconds_until_under())
+                self._retry_timer = self.set_timer(delay, self._retry_refresh)
+            return
+        self.sweep_screen.flush()
+        if self.screen is not self.sweep_screen and hasattr(self.screen, "flush"):
+            self.screen.flush()
+
+    def _retry_refresh(self) -> None:
+        self._retry_timer = None
+        self.refresh_data()
+
+    def _follow_clock(self) -> None:
+        """Tick the elapsed time once a second while the sweep runs, and not otherwise."""
+        with self.state.lock:
+            running = self.state.status == "running" and not self.source.read_only
+        if running and self._clock_timer is None:
+            self._clock_timer = self.set_interval(CLOCK_TICK, self._tick)
+        elif not running and self._clock_timer is not None:
+            self._clock_timer.stop()
+            self._clock_timer = None
+
+    def _tick(self) -> None:
+        self.sweep_screen.note_changes(())
+        self.refresh_data()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = one_line(f"{type(event.worker.error).__name__}: {event.worker.error}", 160)
+        self.notify(
+            f"{event.worker.description} failed: {error}",
+            title="Error",
+            severity="error",
+            timeout=30,
+        )
+        if event.worker.group == "ingest":
+            self._feed_error = error
+            self.sweep_screen.note_changes(())
+            self.sweep_screen.flush()
+
+    def sweep_facts(self, state_filter: str | None) -> SweepFacts:
+        with self.state.lock:
+            best = self.state.best()
+            return SweepFacts(
+                name=self.state.name,
+                status="read-only" if self.source.read_only else self.state.status,
+                metric=self.state.metric,
+                elapsed=self.state.elapsed(self.clock()),
+                counts=self.state.counts(),
+                best_trial_id=best.trial_id if best else None,
+                best_value=best.best_metric if best else None,
+                waiting=self.events_seen == 0,
+                driver_alive=self._driver_alive,
+                message=self.state.message,
+                state_filter=state_filter,
+                feed_error=self._feed_error,
+            )
+
+    # -- screens --------------------------------------------------------------------------------
+
+    @on(TrialDetailRequested)
+    def _show_detail(self, message: TrialDetailRequested) -> None:
+        self.push_screen(
+            TrialDetailScreen(message.trial_id, self.state, self._trial_results, self.clock)
+        )
+
+    def _trial_results(self, trial_id: str) -> Sequence[Result]:
+        """Called on a worker thread: the feed thread uses the source too."""
+        with self._source_lock:
+            return self.source.trial_results(trial_id)
+
+    def action_show_plots(self) -> None:
+        self.push_screen(PlotScreen(self.state))
+
+    def action_show_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(help_sections()))
+
+    def action_detach(self) -> None:
+        self._feed.stop_requested.set()
+        self.exit(self.reattach_hint())
+
+    def reattach_hint(self) -> str:
+        """What to tell the user on the way out: the sweep is not stopped by leaving."""
+        command = f"tuneterm attach {shlex.quote(str(self.source.path))}"
+        with self.state.lock:
+            running = self.state.status in ("running", "created")
+        if running and not self.source.read_only:
+            return f"The sweep keeps running. Reattach with: {command}"
+        return f"Reopen with: {command}"
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Plots", "Metric vs hyperparameter, learning curves", self.action_show_plots
+        )
+        yield SystemCommand("Keys", "List every key (help)", self.action_show_help)
+        yield SystemCommand(
+            "Detach", "Leave the dashboard; the sweep keeps running", self.action_detach
+        )
+
+
+def help_sections() -> list[HelpSection]:
+    palette = Binding(
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        id="command-palette",
+        tooltip="Search every command (sort, plots, theme, keys, ...)",
+    )
+    return [
+        ("Trial table", SweepScreen.BINDINGS),
+        ("Trial detail", TrialDetailScreen.BINDINGS),
+        ("Plots", PlotScreen.BINDINGS),
+        ("Everywhere", [*TuneTermApp.BINDINGS, palette]),
+    ]
+
+
+def create_app(
+    source: EventSource,
+    *,
+    clock: Callable[[], float] = time.time,
+    poll_interval: float = 0.1,
+    output_budget: int = 16_384,
+) -> TuneTermApp:
+    """The dashboard for `source`; `app.run()` returns the reattach hint to print."""
+    return TuneTermApp(
+        source, clock=clock, poll_interval=poll_interval, output_budget=output_budget
+    )

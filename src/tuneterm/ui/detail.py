@@ -1,0 +1,202 @@
+"""`TrialDetailScreen`: one trial in full: its config, a plot of every metric it reported, and
+the traceback of an errored trial."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tuneterm.model.sweep import SweepState, TrialRow
+from tuneterm.model.text import printable
+from tuneterm.model.trial import Result
+from tuneterm.ui.chart import Chart, Figure, Series
+from tuneterm.ui.format import duration, metric_text
+from tuneterm.ui.messages import RefreshDue, TrialResultsLoaded
+
+RAY_TIMING = ("time_this_iter_s", "time_total_s")
+"""Ray's own per-result timings: plotted after the trainable's metrics."""
+NOT_PLOTTED = frozenset({"training_iteration"})
+RELOAD_INTERVAL = 1.0
+"""Seconds between re-reads of a running trial's results."""
+
+ResultLoader = Callable[[str], Sequence[Result]]
+
+
+def metric_names(results: Iterable[Result], experiment_metric: str) -> list[str]:
+    """Every metric reported, the experiment's first and Ray's timings last."""
+    seen: dict[str, None] = {}
+    for result in results:
+        seen.update(dict.fromkeys(result.metrics))
+    names = sorted(name for name in seen if name not in NOT_PLOTTED)
+    return sorted(names, key=lambda n: (n != experiment_metric, n in RAY_TIMING))
+
+
+def metric_figure(results: Sequence[Result], name: str) -> Figure:
+    points = [(r.iteration, r.metrics[name]) for r in results if name in r.metrics]
+    return Figure(
+        [Series(name, [float(x) for x, _ in points], [y for _, y in points])],
+        x_label="iteration",
+        legend=[(f"━ {printable(name)}  last {metric_text(points[-1][1])}", "cyan")],
+    )
+
+
+def config_text(config: dict[str, object]) -> Text:
+    text = Text(no_wrap=False)
+    width = max((len(printable(key)) for key in config), default=0)
+    for index, (key, value) in enumerate(config.items()):
+        if index:
+            text.append("\n")
+        text.append(printable(key).ljust(width), style="bold")
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        text.append(" = " + printable(shown))
+    return text or Text("(no config recorded)", style="italic")
+
+
+def summary_text(row: TrialRow, metric: str, now: float) -> Text:
+    text = Text()
+    text.append(f"Trial {printable(row.trial_id)}", style="bold")
+    text.append(f"   {printable(row.state)}   iteration {row.iteration}")
+    text.append(f"   runtime {duration(row.runtime(now))}")
+    text.append(
+        f"\n{printable(metric)}: last {metric_text(row.last_metric)}, "
+        f"best {metric_text(row.best_metric)}"
+    )
+    return text
+
+
+class TrialDetailScreen(Screen[None]):
+    """Everything about one trial; follows it live while it runs."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    """Wide terminals get two metric plots side by side."""
+
+    BINDINGS: list[BindingType] = [  # noqa: RUF012
+        Binding(
+            "escape", "app.pop_screen", "Back", id="detail-back", tooltip="Back to the trial table"
+        ),
+        Binding(
+            "j",
+            "scroll_detail(1)",
+            "Scroll down",
+            id="detail-scroll-down",
+            show=False,
+            tooltip="Scroll down (also the down arrow)",
+        ),
+        Binding(
+            "k",
+            "scroll_detail(-1)",
+            "Scroll up",
+            id="detail-scroll-up",
+            show=False,
+            tooltip="Scroll up (also the up arrow)",
+        ),
+    ]
+
+    def __init__(
+        self,
+        trial_id: str,
+        state: SweepState,
+        load_results: ResultLoader,
+        clock: Callable[[], float],
+    ) -> None:
+        super().__init__()
+        self.trial_id = trial_id
+        self.state = state
+        self._load_results = load_results
+        self._clock = clock
+        self._last_load = 0.0
+        self._reload_pending = False
+        self._timer_armed = False
+        self.metrics_shown: list[str] = []
+        """The metrics plotted, in order, once the results have loaded."""
+
+    def _row(self) -> TrialRow:
+        with self.state.lock:
+            return self.state.row(self.trial_id)
+
+    def compose(self) -> ComposeResult:
+        row = self._row()
+        with VerticalScroll(id="detail-body"):
+            yield Static(summary_text(row, self.state.metric, self._clock()), id="detail-summary")
+            yield Static(config_text(row.config), id="detail-config", classes="section")
+            yield Grid(
+                Static(Text("loading results…", style="italic")),
+                id="detail-metrics",
+                classes="section",
+            )
+            if row.error:
+                yield Static(Text(printable(row.error)), id="detail-error", classes="section")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-config").border_title = "config"
+        self.query_one("#detail-metrics").border_title = "metrics"
+        if self.query("#detail-error"):
+            self.query_one("#detail-error").border_title = "traceback"
+        self._load()
+
+    def action_scroll_detail(self, direction: int) -> None:
+        body = self.query_one("#detail-body", VerticalScroll)
+        body.scroll_relative(y=direction, animate=False)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="trial-results",
+        description="Read every result of one trial",
+    )
+    def _load(self) -> None:
+        self._last_load = time.monotonic()
+        self.post_message(TrialResultsLoaded(self.trial_id, self._load_results(self.trial_id)))
+
+    @on(TrialResultsLoaded)
+    async def _show_results(self, message: TrialResultsLoaded) -> None:
+        names = metric_names(message.results, self.state.metric)
+        grid = self.query_one("#detail-metrics", Grid)
+        if names != self.metrics_shown:
+            await grid.remove_children()
+            self.metrics_shown = names
+            await grid.mount_all(Chart(id=f"metric-{index}") for index in range(len(names)))
+            if not names:
+                await grid.mount(Static(Text("no results yet", style="italic")))
+        for index, name in enumerate(names):
+            grid.query_one(f"#metric-{index}", Chart).show(metric_figure(message.results, name))
+            grid.query_one(f"#metric-{index}", Chart).border_title = printable(name)
+
+    # -- live -----------------------------------------------------------------------------------
+
+    def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
+        if self.trial_id in changed_trial_ids:
+            self._reload_pending = True
+
+    def flush(self) -> None:
+        """Re-read the trial (at most once per `RELOAD_INTERVAL`) if it changed."""
+        if not self._reload_pending:
+            return
+        wait = self._last_load + RELOAD_INTERVAL - time.monotonic()
+        if wait > 0:
+            if not self._timer_armed:
+                self._timer_armed = True
+                self.set_timer(wait, self._flush_later)
+            return
+        self._reload_pending = False
+        row = self._row()
+        self.query_one("#detail-summary", Static).update(
+            summary_text(row, self.state.metric, self._clock())
+        )
+        self._load()
+
+    def _flush_later(self) -> None:
+        self._timer_armed = False
+        self.post_message(RefreshDue())

@@ -1,0 +1,249 @@
+"""The main screen: the sweep's header, its trial table and the footer of keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tuneterm.model.sweep import SweepState
+from tuneterm.ui.header import COUNT_LABELS, SweepFacts, SweepHeader
+from tuneterm.ui.messages import TrialDetailRequested
+from tuneterm.ui.trial_table import TrialTable
+
+FILTERS: tuple[str | None, ...] = (None, *(key for key, _ in COUNT_LABELS))
+"""`f` cycles through these (None: every trial), skipping states no trial is in."""
+FILTER_LABELS = {None: "all", **dict(COUNT_LABELS)}
+
+_MOVE = Binding.Group("Move", compact=True)
+
+
+class SweepScreen(Screen[None]):
+    """The live view of one sweep."""
+
+    BINDINGS: list[BindingType] = [  # noqa: RUF012
+        Binding(
+            "enter",
+            "show_detail",
+            "Detail",
+            id="show-detail",
+            key_display="⏎",
+            tooltip="Open the trial under the cursor: config, every metric, traceback",
+        ),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            id="cycle-sort",
+            tooltip="Sort by the next column (trial, state, iter, params, last, best, time)",
+        ),
+        Binding(
+            "S", "reverse_sort", "Reverse", id="reverse-sort", tooltip="Reverse the sort order"
+        ),
+        Binding(
+            "f",
+            "cycle_filter",
+            "Filter",
+            id="cycle-filter",
+            tooltip="Show only trials in the next state (all, running, completed, ...)",
+        ),
+        Binding(
+            "p",
+            "app.show_plots",
+            "Plots",
+            id="show-plots",
+            tooltip="Metric vs hyperparameter scatter and all learning curves",
+        ),
+        Binding(
+            "question_mark",
+            "app.show_help",
+            "Help",
+            id="show-help",
+            key_display="?",
+            tooltip="List every key",
+        ),
+        Binding(
+            "q",
+            "app.detach",
+            "Quit",
+            id="detach",
+            tooltip="Leave the dashboard; the sweep keeps running (tuneterm attach DIR)",
+        ),
+        Binding(
+            "down,j",
+            "cursor_down",
+            "Down",
+            id="cursor-down",
+            group=_MOVE,
+            tooltip="Move the cursor down one trial",
+        ),
+        Binding(
+            "up,k",
+            "cursor_up",
+            "Up",
+            id="cursor-up",
+            group=_MOVE,
+            tooltip="Move the cursor up one trial",
+        ),
+        Binding(
+            "g,home",
+            "cursor_top",
+            "Top",
+            id="cursor-top",
+            group=_MOVE,
+            tooltip="Move the cursor to the first trial",
+        ),
+        Binding(
+            "G,end",
+            "cursor_bottom",
+            "Bottom",
+            id="cursor-bottom",
+            group=_MOVE,
+            tooltip="Move the cursor to the last trial",
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            id="page-down",
+            group=_MOVE,
+            tooltip="Move the cursor down one screen",
+        ),
+        Binding(
+            "pageup",
+            "page_up",
+            "Page up",
+            id="page-up",
+            group=_MOVE,
+            tooltip="Move the cursor up one screen",
+        ),
+    ]
+
+    def __init__(
+        self,
+        state: SweepState,
+        facts: Callable[[str | None], SweepFacts],
+        clock: Callable[[], float],
+    ) -> None:
+        super().__init__()
+        self.state = state
+        self._facts = facts
+        self._clock = clock
+        self.sort_key = "trial_id"
+        self.descending = False
+        self.state_filter: str | None = None
+        self._pending_ids: set[str] = set()
+        self._pending = False
+        self.table = TrialTable(self._curve_values, clock, id="trials")
+        with state.lock:
+            self.table.set_tuned(state.tuned)
+        self.header = SweepHeader(facts(None), id="sweep-header")
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.table
+        yield Footer(compact=True)
+
+    def _curve_values(self, trial_id: str, width: int) -> Sequence[float]:
+        with self.state.lock:
+            return self.state.history(trial_id).downsample(width)
+
+    # -- data -----------------------------------------------------------------------------------
+
+    def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
+        """Remember trials to repaint at the next `flush` (the header is always repainted)."""
+        self._pending_ids.update(changed_trial_ids)
+        self._pending = True
+
+    def flush(self) -> None:
+        """Show the sweep state's current rows for the noted trials, the new order and header."""
+        if not self._pending:
+            return
+        changed_ids, self._pending_ids, self._pending = self._pending_ids, set(), False
+        with self.state.lock:
+            order = self._order_locked()
+            wanted = changed_ids | self.table.unknown_trial_ids(order)
+            rows = {tid: self.state.row(tid) for tid in wanted}
+            best = self.state.best()
+        self.table.update_rows(rows, order, best.trial_id if best else None)
+        self.header.show(self._facts(self.state_filter))
+
+    def refresh_header(self) -> None:
+        self.header.show(self._facts(self.state_filter))
+
+    def _current_order(self) -> list[str]:
+        with self.state.lock:
+            return self._order_locked()
+
+    def _order_locked(self) -> list[str]:
+        """The displayed order; the caller holds the state's lock."""
+        return self.state.order(
+            self.sort_key, self.descending, self.state_filter, now=self._clock()
+        )
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_cycle_sort(self) -> None:
+        keys = [column.key for column in self.table.columns if column.sortable] or ["trial_id"]
+        following = (
+            keys[(keys.index(self.sort_key) + 1) % len(keys)]
+            if (self.sort_key in keys)
+            else keys[0]
+        )
+        self._sort_by(following, self._metric_descending(following))
+
+    def action_reverse_sort(self) -> None:
+        self._sort_by(self.sort_key, not self.descending)
+
+    def _metric_descending(self, sort_key: str) -> bool:
+        """Metric columns sort best first."""
+        return sort_key in ("last", "best") and self.state.mode == "max"
+
+    def _sort_by(self, sort_key: str, descending: bool) -> None:
+        self.flush()
+        self.sort_key, self.descending = sort_key, descending
+        self.table.set_sort(sort_key, descending, self._current_order())
+        self.notify(f"Sorted by {self._sort_label()}", timeout=2)
+
+    def _sort_label(self) -> str:
+        title = next((c.title for c in self.table.columns if c.key == self.sort_key), "trial")
+        return f"{title} ({'descending' if self.descending else 'ascending'})"
+
+    def action_cycle_filter(self) -> None:
+        self.flush()
+        with self.state.lock:
+            counts = self.state.counts()
+        start = FILTERS.index(self.state_filter)
+        for step in range(1, len(FILTERS) + 1):
+            candidate = FILTERS[(start + step) % len(FILTERS)]
+            if candidate is None or counts.get(candidate, 0):
+                break
+        self.state_filter = candidate
+        self.table.set_order(self._current_order())
+        self.refresh_header()
+        self.notify(f"Showing {FILTER_LABELS[candidate]} trials", timeout=2)
+
+    def action_cursor_down(self) -> None:
+        self.table.move_cursor(1)
+
+    def action_cursor_up(self) -> None:
+        self.table.move_cursor(-1)
+
+    def action_cursor_top(self) -> None:
+        self.table.cursor_to(0)
+
+    def action_cursor_bottom(self) -> None:
+        self.table.cursor_to(len(self.table.ordered_trial_ids) - 1)
+
+    def action_page_down(self) -> None:
+        self.table.page(1)
+
+    def action_page_up(self) -> None:
+        self.table.page(-1)
+
+    def action_show_detail(self) -> None:
+        if self.table.cursor_trial_id is not None:
+            self.post_message(TrialDetailRequested(self.table.cursor_trial_id))
