@@ -93,9 +93,12 @@ class Terminal:
         deadline = time.monotonic() + timeout
         scanned = 0
         while time.monotonic() < deadline:
+            exited = not self.process.isalive()
             end = self.chunks[-1][1] if self.chunks else 0
             if self.raw.find(text, max(0, scanned - len(text)), end) >= 0:
                 return self.find(text, max(0, scanned - len(text)))
+            if exited and not self._reader.is_alive():
+                return None
             scanned = end
             time.sleep(0.01)
         return None

@@ -37,16 +37,19 @@ def trial_id(number: int) -> str:
 
 
 def marker_value(series: int, number: int) -> float:
-    """A metric value no background result takes (those stay in [0.5, 0.99]): 0.0S + n/1e5.
+    """A metric value no background result takes (those stay in [0.5, 0.99]), unique per
+    (series 0-7, number 1-499 not a multiple of 10): 0.1 + (500 * series + number) / 10^4.
 
-    Numbers that are multiples of 10 are skipped by the callers, so that every marker prints as
-    exactly 7 characters ("0.01234") and none is a prefix of another.
+    Every marker prints as 6 characters ("0.1234"), like background values, so that none widens
+    the column (a relayout repaints the whole table) and none is a prefix of another.
     """
-    return round(series / 100 + number / 100_000, 5)
+    if not (0 <= series < 8 and 0 < number < 500 and number % 10):
+        raise ValueError(f"no marker ({series}, {number})")
+    return round(0.1 + (500 * series + number) / 10_000, 4)
 
 
 def marker_numbers() -> Iterator[int]:
-    return (n for n in range(1, 1000) if n % 10)
+    return (n for n in range(1, 500) if n % 10)
 
 
 def accuracy(iteration: int, rng: random.Random) -> float:
@@ -180,7 +183,7 @@ def feed(
     marker_series: int = 1,
     final_series: int = 2,
 ) -> dict[str, Any]:
-    """Append `rate` results/s round-robin over `trials` until stdin closes, then one final
+    """Append `rate` results/s round-robin over `trials` (shuffled) until stdin closes, then a final
     marker. Markers (every `marker_interval` s, jittered) rotate over `MARKER_TRIALS`.
 
     Returns {"results", "seconds", "late_ticks", "markers": [[commit_monotonic, value]...],
@@ -189,8 +192,12 @@ def feed(
     store = Store.open(Path(expdir) / Store.FILENAME)
     conn = store._conn
     last_iteration = dict(conn.execute("SELECT trial_id, last_iteration FROM trials"))
-    feed_ids = [trial_id(n) for n in trials]
     rng = random.Random(1)
+    # Each trial reports once per cycle, in a shuffled order: trials adjacent in the table do not
+    # all report within the same 100 ms (round-robin in id order would change every visible row
+    # at once, once a cycle).
+    feed_ids = [trial_id(n) for n in trials]
+    rng.shuffle(feed_ids)
     stopping = threading.Event()
     threading.Thread(target=_wait_for_eof, args=(stopping,), daemon=True).start()
     markers: list[tuple[float, float]] = []

@@ -218,14 +218,10 @@ def open_dashboard(path: Path) -> int:
     except SourceError as exc:
         raise UsageError(str(exc)) from None
     try:
-        create_app(source).run()
+        message = create_app(source).run()
     finally:
-        alive = source.driver_alive()
         source.close()
-    if alive:
-        print(f"The sweep goes on in the background. Reattach with: tuneterm attach {path}")
-    else:
-        print(f"Experiment directory: {path}")
+    print(message or f"Experiment directory: {path}")
     return 0
 
 

@@ -233,3 +233,26 @@ async def test_arrow_keys_move_the_cursor_through_a_long_table(tmp_path: Path, m
         assert table.cursor_trial_id == "a1b2c_00059"
         await pilot.press("home", "up")
         assert (table.cursor_index, table.scroll_offset.y) == (0, 0)
+
+
+async def test_without_a_declared_search_space_the_differing_params_are_shown(
+    tmp_path: Path, make_app
+) -> None:
+    path = tmp_path / "undeclared"
+    path.mkdir()
+    store = Store.create(path / Store.FILENAME, {"name": "ray", "metric": "acc", "mode": "max"})
+    store.record_experiment_started(now=1_700_000_000.0)
+    store.record_trial_started("t1", {"lr": 0.1, "epochs": 10}, now=1_700_000_001.0)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_events(pilot, app, 2)
+        table = app.sweep_screen.table
+        assert [c.key for c in table.columns if c.key.startswith("param:")] == [
+            "param:lr",
+            "param:epochs",
+        ]
+        store.record_trial_started("t2", {"lr": 0.01, "epochs": 10}, now=1_700_000_002.0)
+        await wait_for_events(pilot, app, 3)
+        assert [c.key for c in table.columns if c.key.startswith("param:")] == ["param:lr"]
+        assert table.cell_text("t2", "param:lr") == "0.01"
+    store.close()

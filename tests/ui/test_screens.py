@@ -13,7 +13,6 @@ from tests.ui.recorded import RecordedSweep, record_sweep
 from tuneterm.model.source import open_source
 from tuneterm.model.trial import EndReason
 from tuneterm.ui.app import create_app, help_sections
-from tuneterm.ui.chart import Chart
 from tuneterm.ui.detail import TrialDetailScreen
 from tuneterm.ui.help import HelpScreen
 from tuneterm.ui.plots import PlotScreen, curves_figure, scatter_figure
@@ -237,3 +236,21 @@ async def test_the_command_palette_offers_the_dashboards_commands(sweep, make_ap
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CommandPalette"
+
+
+class NoResults(ReadOnly):
+    read_only = False
+
+    def trial_results(self, trial_id: str) -> list[Any]:
+        raise OSError("database is locked")
+
+
+async def test_a_failing_detail_load_is_shown(sweep: RecordedSweep) -> None:
+    source = open_source(sweep.path)
+    app = create_app(NoResults(source), poll_interval=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_events(pilot, app, sweep.event_count)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "could not read results" in screen_text(app))
+        assert "OSError: database is locked" in screen_text(app)
+    source.close()

@@ -10,6 +10,7 @@ import shlex
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -41,7 +42,7 @@ class TuneTermApp(App[str]):
 
     CSS_PATH = "tuneterm.tcss"
     TITLE = "tuneterm"
-    BINDINGS: list[BindingType] = [  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "q",
             "detach",
@@ -86,13 +87,13 @@ class TuneTermApp(App[str]):
         self._clock_timer: Timer | None = None
         self.sweep_screen = SweepScreen(self.state, self.sweep_facts, clock)
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         return self.sweep_screen
 
     def on_mount(self) -> None:
         driver = self._driver
         if driver is not None and not driver.is_headless:
-            driver.write = counting_writer(driver.write, self.meter)  # type: ignore[method-assign]
+            driver.write = counting_writer(driver.write, self.meter)  # type: ignore[method-assign,assignment]
         self._feed_started = True
         self._ingest()
 
@@ -225,7 +226,7 @@ class TuneTermApp(App[str]):
             return f"The sweep keeps running. Reattach with: {command}"
         return f"Reopen with: {command}"
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
             "Plots", "Metric vs hyperparameter, learning curves", self.action_show_plots

@@ -13,7 +13,7 @@ from tuneterm.ui.format import compact_value, metric_text
 
 MIN_CURVE = 8
 SHORT_CURVE = 4
-MAX_CURVE = 80
+MAX_CURVE = 40
 MIN_PARAM = 5
 MIN_TRIAL = 8
 SEPARATOR = 1

@@ -15,9 +15,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
 from tuneterm.model.sweep import SweepState, TrialRow
-from tuneterm.model.text import printable
+from tuneterm.model.text import one_line, printable
 from tuneterm.model.trial import Result
 from tuneterm.ui.chart import Chart, Figure, Series
 from tuneterm.ui.format import duration, metric_text
@@ -77,10 +78,10 @@ def summary_text(row: TrialRow, metric: str, now: float) -> Text:
 class TrialDetailScreen(Screen[None]):
     """Everything about one trial; follows it live while it runs."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     """Wide terminals get two metric plots side by side."""
 
-    BINDINGS: list[BindingType] = [  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape", "app.pop_screen", "Back", id="detail-back", tooltip="Back to the trial table"
         ),
@@ -117,7 +118,7 @@ class TrialDetailScreen(Screen[None]):
         self._last_load = 0.0
         self._reload_pending = False
         self._timer_armed = False
-        self.metrics_shown: list[str] = []
+        self.metrics_shown: list[str] | None = None
         """The metrics plotted, in order, once the results have loaded."""
 
     def _row(self) -> TrialRow:
@@ -135,14 +136,18 @@ class TrialDetailScreen(Screen[None]):
                 classes="section",
             )
             if row.error:
-                yield Static(Text(printable(row.error)), id="detail-error", classes="section")
+                yield self._error_section(row.error)
         yield Footer(compact=True)
+
+    @staticmethod
+    def _error_section(error: str) -> Static:
+        section = Static(Text(printable(error)), id="detail-error", classes="section")
+        section.border_title = "traceback"
+        return section
 
     def on_mount(self) -> None:
         self.query_one("#detail-config").border_title = "config"
         self.query_one("#detail-metrics").border_title = "metrics"
-        if self.query("#detail-error"):
-            self.query_one("#detail-error").border_title = "traceback"
         self._load()
 
     def action_scroll_detail(self, direction: int) -> None:
@@ -172,7 +177,16 @@ class TrialDetailScreen(Screen[None]):
                 await grid.mount(Static(Text("no results yet", style="italic")))
         for index, name in enumerate(names):
             grid.query_one(f"#metric-{index}", Chart).show(metric_figure(message.results, name))
-            grid.query_one(f"#metric-{index}", Chart).border_title = printable(name)
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = one_line(f"{type(event.worker.error).__name__}: {event.worker.error}", 160)
+        self.notify(f"Could not read the trial's results: {error}", severity="error", timeout=30)
+        grid = self.query_one("#detail-metrics", Grid)
+        await grid.remove_children()
+        self.metrics_shown = None
+        await grid.mount(Static(Text(f"could not read results: {error}", style="bold red")))
 
     # -- live -----------------------------------------------------------------------------------
 
@@ -195,7 +209,13 @@ class TrialDetailScreen(Screen[None]):
         self.query_one("#detail-summary", Static).update(
             summary_text(row, self.state.metric, self._clock())
         )
+        if row.error and not self.query("#detail-error"):
+            self.query_one("#detail-body").mount(self._error_section(row.error))
         self._load()
+
+    def on_screen_resume(self) -> None:
+        # Back from the help screen: catch up at once (a key press is never held back).
+        self.flush()
 
     def _flush_later(self) -> None:
         self._timer_armed = False

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.widget import Widget
 
 from tuneterm.model.text import one_line, printable
@@ -105,7 +106,7 @@ def second_line(facts: SweepFacts) -> Text:
 
 
 class SweepHeader(Widget):
-    """Two lines of facts about the sweep; repaints only when their text changes."""
+    """Two lines of facts about the sweep; repaints only the lines whose text changed."""
 
     DEFAULT_CSS = """
     SweepHeader { height: 2; }
@@ -117,26 +118,26 @@ class SweepHeader(Widget):
         self._lines = self._render_facts(facts)
 
     def show(self, facts: SweepFacts) -> None:
-        """Show `facts`; a no-op (no bytes written) when the text would not change."""
+        """Show `facts`; a no-op (no bytes written) when the text would not change, and one
+        line's worth when only the elapsed time ticked."""
         self.facts = facts
         lines = self._render_facts(facts)
-        if lines != self._lines:
-            self._lines = lines
-            self.refresh()
+        for y, (old, new) in enumerate(zip(self._lines, lines, strict=True)):
+            if old != new:
+                self.refresh(Region(0, y, self.size.width, 1))
+        self._lines = lines
 
     @property
     def plain(self) -> str:
-        return self._lines.plain
+        return "\n".join(line.plain for line in self._lines)
 
     @staticmethod
-    def _render_facts(facts: SweepFacts) -> Text:
-        text = first_line(facts)
-        text.append("\n")
-        if not facts.waiting:
-            text.append_text(second_line(facts))
+    def _render_facts(facts: SweepFacts) -> tuple[Text, Text]:
+        second = Text() if facts.waiting else second_line(facts)
+        return first_line(facts), second
+
+    def render(self) -> Text:
+        text = Text("\n").join(self._lines)
         text.no_wrap = True
         text.overflow = "ellipsis"
         return text
-
-    def render(self) -> Text:
-        return self._lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -19,7 +20,7 @@ HelpSection = tuple[str, Sequence[BindingType]]
 class HelpScreen(Screen[None]):
     """A scrollable list of keys, grouped by the screen they work on."""
 
-    BINDINGS: list[BindingType] = [  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape",
             "app.pop_screen",
@@ -66,7 +67,7 @@ class HelpScreen(Screen[None]):
             pad_edge=False,
         )
         table.add_column("key", no_wrap=True, style="bold", min_width=8)
-        table.add_column("action", no_wrap=True, min_width=12)
+        table.add_column("action", no_wrap=True, min_width=15)
         table.add_column("what it does", ratio=1)
         for binding in bindings:
             if not isinstance(binding, Binding):

@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -188,7 +188,7 @@ def curves_figure(data: PlotData) -> Figure:
 class PlotScreen(Screen[None]):
     """Two views of the whole sweep, switched with `v`."""
 
-    BINDINGS: list[BindingType] = [  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape", "app.pop_screen", "Back", id="plots-back", tooltip="Back to the trial table"
         ),
@@ -295,6 +295,10 @@ class PlotScreen(Screen[None]):
         if self.x_param is None:
             self.x_param = next(iter(numeric_params(self.data)), None)
         self._draw()
+
+    def on_screen_resume(self) -> None:
+        # Back from the help screen: catch up at once (a key press is never held back).
+        self.flush()
 
     def _flush_later(self) -> None:
         self._timer_armed = False

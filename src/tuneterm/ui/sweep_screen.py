@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,7 +17,6 @@ from tuneterm.ui.trial_table import TrialTable
 
 FILTERS: tuple[str | None, ...] = (None, *(key for key, _ in COUNT_LABELS))
 """`f` cycles through these (None: every trial), skipping states no trial is in."""
-FILTER_LABELS = {None: "all", **dict(COUNT_LABELS)}
 
 _MOVE = Binding.Group("Move", compact=True)
 
@@ -24,7 +24,7 @@ _MOVE = Binding.Group("Move", compact=True)
 class SweepScreen(Screen[None]):
     """The live view of one sweep."""
 
-    BINDINGS: list[BindingType] = [  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
             "show_detail",
@@ -110,6 +110,7 @@ class SweepScreen(Screen[None]):
             "Page down",
             id="page-down",
             group=_MOVE,
+            show=False,
             tooltip="Move the cursor down one screen",
         ),
         Binding(
@@ -118,6 +119,7 @@ class SweepScreen(Screen[None]):
             "Page up",
             id="page-up",
             group=_MOVE,
+            show=False,
             tooltip="Move the cursor up one screen",
         ),
     ]
@@ -138,8 +140,6 @@ class SweepScreen(Screen[None]):
         self._pending_ids: set[str] = set()
         self._pending = False
         self.table = TrialTable(self._curve_values, clock, id="trials")
-        with state.lock:
-            self.table.set_tuned(state.tuned)
         self.header = SweepHeader(facts(None), id="sweep-header")
 
     def compose(self) -> ComposeResult:
@@ -168,15 +168,9 @@ class SweepScreen(Screen[None]):
             wanted = changed_ids | self.table.unknown_trial_ids(order)
             rows = {tid: self.state.row(tid) for tid in wanted}
             best = self.state.best()
-        self.table.update_rows(rows, order, best.trial_id if best else None)
+            tuned = self.state.tuned
+        self.table.update_rows(rows, order, best.trial_id if best else None, tuned)
         self.header.show(self._facts(self.state_filter))
-
-    def refresh_header(self) -> None:
-        self.header.show(self._facts(self.state_filter))
-
-    def _current_order(self) -> list[str]:
-        with self.state.lock:
-            return self._order_locked()
 
     def _order_locked(self) -> list[str]:
         """The displayed order; the caller holds the state's lock."""
@@ -188,11 +182,8 @@ class SweepScreen(Screen[None]):
 
     def action_cycle_sort(self) -> None:
         keys = [column.key for column in self.table.columns if column.sortable] or ["trial_id"]
-        following = (
-            keys[(keys.index(self.sort_key) + 1) % len(keys)]
-            if (self.sort_key in keys)
-            else keys[0]
-        )
+        position = keys.index(self.sort_key) + 1 if self.sort_key in keys else 0
+        following = keys[position % len(keys)]
         self._sort_by(following, self._metric_descending(following))
 
     def action_reverse_sort(self) -> None:
@@ -203,17 +194,18 @@ class SweepScreen(Screen[None]):
         return sort_key in ("last", "best") and self.state.mode == "max"
 
     def _sort_by(self, sort_key: str, descending: bool) -> None:
-        self.flush()
         self.sort_key, self.descending = sort_key, descending
-        self.table.set_sort(sort_key, descending, self._current_order())
-        self.notify(f"Sorted by {self._sort_label()}", timeout=2)
+        self.table.show_sort(sort_key, descending)
+        self._reorder()
 
-    def _sort_label(self) -> str:
-        title = next((c.title for c in self.table.columns if c.key == self.sort_key), "trial")
-        return f"{title} ({'descending' if self.descending else 'ascending'})"
+    def _reorder(self) -> None:
+        """Apply a new sort or filter now, with whatever data is pending: a key press is never
+        held back by the output budget."""
+        self.note_changes(())
+        self.flush()
+        self.table.refresh()
 
     def action_cycle_filter(self) -> None:
-        self.flush()
         with self.state.lock:
             counts = self.state.counts()
         start = FILTERS.index(self.state_filter)
@@ -222,9 +214,7 @@ class SweepScreen(Screen[None]):
             if candidate is None or counts.get(candidate, 0):
                 break
         self.state_filter = candidate
-        self.table.set_order(self._current_order())
-        self.refresh_header()
-        self.notify(f"Showing {FILTER_LABELS[candidate]} trials", timeout=2)
+        self._reorder()
 
     def action_cursor_down(self) -> None:
         self.table.move_cursor(1)

@@ -96,14 +96,17 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- data in --------------------------------------------------------------------------------
 
-    def set_tuned(self, names: Sequence[str]) -> None:
-        self._tuned = list(names)
-
     def update_rows(
-        self, rows: Mapping[str, TrialRow], order: Sequence[str], best_trial_id: str | None
+        self,
+        rows: Mapping[str, TrialRow],
+        order: Sequence[str],
+        best_trial_id: str | None,
+        tuned: Sequence[str] = (),
     ) -> None:
-        """Take changed rows and the new order; repaint only visible lines that changed."""
+        """Take changed rows, the new order and the hyperparameters to show (empty: the first
+        trial's config keys); repaint only the visible lines that changed."""
         self._rows.update(rows)
+        self._tuned = list(tuned)
         dirty = set(rows)
         if best_trial_id != self.best_trial_id:
             dirty |= {self.best_trial_id, best_trial_id} - {None}  # type: ignore[arg-type]
@@ -123,16 +126,11 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
             len(old_order),
         )
 
-    def set_sort(self, sort_key: str, descending: bool, order: Sequence[str]) -> None:
+    def show_sort(self, sort_key: str, descending: bool) -> None:
+        """Mark the sort column (▲ or ▼) in the title line; the order comes with `update_rows`."""
         self.sort_key, self.descending = sort_key, descending
         self._header = None
-        self._set_order(order)
-        self.refresh()
-
-    def set_order(self, order: Sequence[str]) -> None:
-        """A new order or filter: every visible line may change."""
-        self._set_order(order)
-        self.refresh()
+        self.refresh(Region(0, 0, self.scrollable_content_region.width, 1))
 
     def _set_order(self, order: Sequence[str]) -> None:
         old_index = self.cursor_index or 0
@@ -146,13 +144,13 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._order) + 1)
 
     def _grow_columns(self, rows: Iterable[TrialRow]) -> bool:
-        if not self._natural.params and self._rows:
-            names = tuned_names(self._tuned, self._rows)
-            if names:
-                self._natural = NaturalWidths(names)
-                self._natural.grow(self._rows.values())
-                self._relayout()
-                return True
+        """Relayout if a column must widen or the hyperparameters shown changed."""
+        names = tuned_names(self._tuned, self._rows)
+        if names != self._natural.params:
+            self._natural = NaturalWidths(names)
+            self._natural.grow(self._rows.values())
+            self._relayout()
+            return True
         if self._natural.grow(rows):
             self._relayout()
             return True
@@ -277,6 +275,8 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         if index >= len(self._order):
             return Strip.blank(width, self._style(""))
         trial_id = self._order[index]
+        if trial_id not in self._rows:
+            return Strip.blank(width, self._style(""))
         strip = self._row_strip(trial_id)
         if trial_id == self.cursor_trial_id:
             cursor = self._style("cursor")

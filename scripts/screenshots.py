@@ -1,0 +1,90 @@
+"""Regenerate screenshots/*.svg from a real recorded experiment.
+
+    .venv/bin/python scripts/screenshots.py            # runs a real sweep (about a minute) first
+    .venv/bin/python scripts/screenshots.py --from DIR # screenshots of an existing experiment
+
+Without --from it starts the shipped default sweep (digits, HyperOpt + ASHA) detached in a
+temporary root, shoots the table and a trial's detail while it runs, waits for it to finish, then
+shoots the plots and the help screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tuneterm.model.source import open_source
+from tuneterm.model.store import Store
+from tuneterm.ui.app import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "screenshots"
+SIZE = (120, 34)
+
+
+async def shoot(expdir: Path, shots: list[tuple[str, list[str]]]) -> None:
+    """For each (name, keys): open the dashboard, press the keys, save screenshots/<name>.svg."""
+    for name, keys in shots:
+        app = create_app(open_source(expdir))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(1.5)  # the ingest worker's first polls
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause(0.5)
+            app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+        print(f"wrote {OUT / name}.svg")
+
+
+def results_in(expdir: Path) -> int:
+    with Store.open(expdir / Store.FILENAME) as store:
+        return store.count_results()
+
+
+def status_of(expdir: Path) -> str:
+    with Store.open(expdir / Store.FILENAME) as store:
+        return str(store.meta().get("status"))
+
+
+def record_experiment(root: Path) -> Path:
+    env = {**os.environ, "TUNETERM_ROOT": str(root)}
+    started = subprocess.run(
+        [sys.executable, "-m", "tuneterm", "run", str(REPO / "configs" / "default.toml"),
+         "--detach"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    return Path(started.stdout.strip())
+
+
+def wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("the recorded sweep did not get there in time")
+        time.sleep(0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--from", dest="source", type=Path, default=None)
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        expdir = args.source or record_experiment(Path(tmp))
+        if args.source is None:
+            wait(lambda: results_in(expdir) >= 20, timeout=180)
+            asyncio.run(shoot(expdir, [("running-sweep", []), ("trial-detail", ["j", "enter"])]))
+            wait(lambda: status_of(expdir) != "running", timeout=300)
+        else:
+            asyncio.run(shoot(expdir, [("running-sweep", []), ("trial-detail", ["j", "enter"])]))
+        asyncio.run(shoot(expdir, [("plots", ["p"]), ("learning-curves", ["p", "v"]),
+                                   ("help", ["question_mark"])]))
+
+
+if __name__ == "__main__":
+    main()
