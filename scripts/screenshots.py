@@ -54,9 +54,18 @@ def status_of(expdir: Path) -> str:
 def record_experiment(root: Path) -> Path:
     env = {**os.environ, "TUNETERM_ROOT": str(root)}
     started = subprocess.run(
-        [sys.executable, "-m", "tuneterm", "run", str(REPO / "configs" / "default.toml"),
-         "--detach"],
-        env=env, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "tuneterm",
+            "run",
+            str(REPO / "configs" / "default.toml"),
+            "--detach",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return Path(started.stdout.strip())
 
@@ -77,13 +86,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         expdir = args.source or record_experiment(Path(tmp))
         if args.source is None:
-            wait(lambda: results_in(expdir) >= 20, timeout=180)
+            wait(lambda: results_in(expdir) >= 45, timeout=180)
             asyncio.run(shoot(expdir, [("running-sweep", []), ("trial-detail", ["j", "enter"])]))
             wait(lambda: status_of(expdir) != "running", timeout=300)
         else:
             asyncio.run(shoot(expdir, [("running-sweep", []), ("trial-detail", ["j", "enter"])]))
-        asyncio.run(shoot(expdir, [("plots", ["p"]), ("learning-curves", ["p", "v"]),
-                                   ("help", ["question_mark"])]))
+        asyncio.run(
+            shoot(
+                expdir,
+                [("plots", ["p"]), ("learning-curves", ["p", "v"]), ("help", ["question_mark"])],
+            )
+        )
 
 
 if __name__ == "__main__":

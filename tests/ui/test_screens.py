@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -253,4 +254,18 @@ async def test_a_failing_detail_load_is_shown(sweep: RecordedSweep) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: "could not read results" in screen_text(app))
         assert "OSError: database is locked" in screen_text(app)
+    source.close()
+
+
+async def test_a_real_plain_ray_tune_directory_opens_read_only(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    shutil.copytree(Path(__file__).parents[1] / "data" / "ray_plain" / "plain", plain)
+    source = open_source(plain)
+    app = create_app(source, clock=lambda: 1_700_000_100.0, poll_interval=0.01)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: "43340_00001" in screen_text(app))
+        text = screen_text(app)
+        assert "read-only" in text and "43340_00000" in text
+        assert "error" in text and "completed" in text
+        await pilot.press("q")
     source.close()
