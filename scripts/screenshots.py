@@ -86,7 +86,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         expdir = args.source or record_experiment(Path(tmp))
         if args.source is None:
-            wait(lambda: results_in(expdir) >= 45, timeout=180)
+            wait(lambda: results_in(expdir) >= 28, timeout=180)
             asyncio.run(shoot(expdir, [("running-sweep", []), ("trial-detail", ["j", "enter"])]))
             wait(lambda: status_of(expdir) != "running", timeout=300)
         else:

@@ -3,17 +3,14 @@ head this test started."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import RayHead
-from tests.test_sweep import TINY, only_experiment
+from tests.test_sweep import TINY, only_experiment, tuneterm
 from tuneterm.model.store import Store
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -40,26 +37,16 @@ def test_address_runs_on_a_token_auth_cluster_and_stops_only_its_head(
     try:
         config = tmp_path / "tiny.toml"
         config.write_text(TINY)
-        env = {**os.environ, "TUNETERM_ROOT": str(tmp_path / "runs")}
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tuneterm",
-                "run",
-                str(config),
-                "--headless",
-                "--address",
-                secured.address,
-                "--set",
-                "trainable.epochs=1",
-            ],
+        proc = tuneterm(
+            "run",
+            str(config),
+            "--headless",
+            "--address",
+            secured.address,
+            "--set",
+            "trainable.epochs=1",
             cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
+            root=tmp_path / "runs",
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         with Store.open(only_experiment(tmp_path / "runs").store) as store:
@@ -78,24 +65,16 @@ def test_an_unreachable_address_is_refused_before_anything_starts(tmp_path: Path
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "TUNETERM_ROOT": str(tmp_path / "runs")}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tuneterm",
-            "run",
-            str(config),
-            "--headless",
-            "--address",
-            f"127.0.0.1:{port}",
-        ],
+    address = f"127.0.0.1:{port}"
+    proc = tuneterm(
+        "run",
+        str(config),
+        "--headless",
+        "--address",
+        address,
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+        root=tmp_path / "runs",
         timeout=60,
-        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"error: --address 127.0.0.1:{port}: nothing answers there")

@@ -2,42 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_sweep import only_experiment
+from tests.test_sweep import only_experiment, tuneterm
 from tuneterm.model.store import Store
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 
 def test_the_default_config_runs_locally_on_digits(tmp_path: Path) -> None:
-    env = {**os.environ, "TUNETERM_ROOT": str(tmp_path / "runs")}
     # The shipped sweep, shortened: the full one is timed by bench/run.py.
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tuneterm",
-            "run",
-            "--headless",
-            "--set",
-            "experiment.num_samples=2",
-            "--set",
-            "trainable.epochs=3",
-            "--set",
-            "scheduler.max_t=3",
-        ],
+    proc = tuneterm(
+        "run",
+        "--headless",
+        "--set",
+        "experiment.num_samples=2",
+        "--set",
+        "trainable.epochs=3",
+        "--set",
+        "scheduler.max_t=3",
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
+        root=tmp_path / "runs",
         timeout=300,
-        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with Store.open(only_experiment(tmp_path / "runs").store) as store:
