@@ -118,12 +118,19 @@ def last_line(terminal: Terminal) -> str:
 
 
 def press_keys(terminal: Terminal, count: int, rng: random.Random) -> list[tuple[float, int]]:
-    """`count` presses ~50 ms apart (+-20 ms); (time sent, screen line the cursor should be on)."""
+    """`count` presses ~50 ms apart (+-20 ms); (time sent, screen line the cursor should be on).
+
+    Two slower presses follow, unmeasured: a press the app coalesced with the next one counts
+    until the cursor next lands on its line, and the last ones need a later landing too."""
     presses = []
     for number in range(count):
         key, row = KEYS[number % 2]
         presses.append((terminal.press(key), row))
         time.sleep(0.05 + rng.uniform(-0.02, 0.02))
+    for number in range(count, count + 2):
+        time.sleep(0.25)
+        terminal.press(KEYS[number % 2][0])
+    time.sleep(0.25)
     return presses
 
 
@@ -135,8 +142,9 @@ def settle(terminal: Terminal, after_launch: float = 4.0) -> None:
     time.sleep(max(1.0, terminal.spawned_at + after_launch - time.monotonic()))
 
 
-def background_trials(trials: int) -> list[int]:
-    return [n for n in range(trials) if n not in MARKER_TRIALS]
+def background_trials(trials: int) -> list[tuple[int, int]]:
+    """Every trial but the marker trials, as [start, stop) ranges."""
+    return [(0, MARKER_TRIALS[0]), (MARKER_TRIALS[-1] + 1, trials)]
 
 
 def ms(seconds: float) -> str:
@@ -241,7 +249,8 @@ def case_keys_at_1k(expdir: Path, plan: Plan, rng: random.Random) -> None:
             settle(terminal)
             cpu = CpuWindow(terminal.pid)
             quiet_start = time.monotonic()
-            time.sleep(plan.markers * plan.marker_interval)
+            # Markers go out with the feeder's 50 ms batches: ~25 ms later than due, on average.
+            time.sleep(plan.markers * (plan.marker_interval + 0.03))
             cpu.stop()
             keys_start = time.monotonic()
             quiet_bytes = terminal.bytes_between(quiet_start, keys_start)
@@ -256,7 +265,7 @@ def case_keys_at_1k(expdir: Path, plan: Plan, rng: random.Random) -> None:
         "1",
         f"{keys.text()} (1,000 trials, {achieved_rate(report):,.0f} results/s, UI CPU"
         f" {cpu_keys.percent:.0f} %; target p50 <= 5 ms, p99 <= 50 ms)",
-        keys.p50 <= 0.005 and keys.p99 <= 0.050,
+        keys.p50 <= 0.005 and keys.p99 <= 0.050 and not keys.missing,
     )
     before = [m for m in report["markers"] if quiet_start <= m[0] < keys_start]
     latencies, missing = marker_latencies(terminal, before)
@@ -308,11 +317,12 @@ def case_keys_at_10k(expdir: Path, plan: Plan, rng: random.Random) -> None:
         "1",
         f"{keys.text()} (1,000 trials, {rate:,.0f} results/s, UI CPU {cpu_keys.percent:.0f} %;"
         " target p99 <= 75 ms)",
-        keys.p99 <= 0.075,
+        keys.p99 <= 0.075 and not keys.missing,
     )
     latencies, missing = marker_latencies(terminal, report["markers"])
     third = max(1, len(latencies) // 3)
-    early, late = statistics.median(latencies[:third]), statistics.median(latencies[-third:])
+    early = statistics.median(latencies[:third]) if latencies else float("nan")
+    late = statistics.median(latencies[-third:]) if latencies else float("nan")
     figure(
         "2",
         f"UI CPU {cpu.percent:.1f} % of a core at {rate:,.0f} results/s"
@@ -339,7 +349,7 @@ def case_replay(
     feeding = {
         "expdir": str(expdir),
         "rate": 1_000,
-        "trials": list(range(9_900, 10_000)),
+        "trials": [(9_900, 10_000)],
         "final_series": 6,
     }
     with Feeder(**feeding) as feeder, attach(expdir) as terminal:
@@ -365,7 +375,7 @@ def case_replay(
         "3",
         f"{keys.text()} (attach to 10,000 trials x {plan.big_iterations} = {loaded:,} results"
         f" + {achieved_rate(report):,.0f} results/s; {during_text}target p99 <= 100 ms)",
-        keys.p99 <= 0.100,
+        keys.p99 <= 0.100 and not keys.missing,
     )
     figure(
         "3",
@@ -426,7 +436,7 @@ def case_bytes(expdir: Path, plan: Plan) -> None:
         first_paint = terminal.bytes_between(terminal.spawned_at, time.monotonic())
         time.sleep(max(0.0, terminal.spawned_at + 3.0 - time.monotonic()))
         first_3s = terminal.bytes_between(terminal.spawned_at, terminal.spawned_at + 3.0)
-        with Feeder(expdir=str(expdir), rate=50, trials=list(range(50)), batch_interval=0.1):
+        with Feeder(expdir=str(expdir), rate=50, trials=[(0, 50)], batch_interval=0.1):
             time.sleep(2.0)
             cpu = CpuWindow(terminal.pid)
             start = time.monotonic()
@@ -455,7 +465,7 @@ def case_slow_link(expdir: Path, plan: Plan, rng: random.Random) -> None:
         wait_table(terminal, 30.0)
         terminal.wait_quiet(0.5, 30.0)
         painted = time.monotonic() - terminal.spawned_at
-        with Feeder(expdir=str(expdir), rate=50, trials=list(range(50)), batch_interval=0.1):
+        with Feeder(expdir=str(expdir), rate=50, trials=[(0, 50)], batch_interval=0.1):
             time.sleep(2.0)
             start = time.monotonic()
             presses = press_keys(terminal, plan.presses, rng)
@@ -467,7 +477,7 @@ def case_slow_link(expdir: Path, plan: Plan, rng: random.Random) -> None:
         f"{keys.text()} (256 kbit/s link, first paint through after {painted:.1f} s, then"
         f" {written / elapsed / 1000:.1f} KB/s read; 50 trials, 5 changing per 100 ms;"
         " target p99 <= 100 ms)",
-        keys.p99 <= 0.100,
+        keys.p99 <= 0.100 and not keys.missing,
     )
 
 
@@ -587,9 +597,19 @@ def main() -> None:
         "--quick", action="store_true", help="short windows (a ~1 minute smoke run)"
     )
     args = parser.parse_args()
+    # Children are stopped by the context managers on the way out, whatever ends the run (a
+    # shell starts background jobs with SIGINT ignored: restore it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     started = time.monotonic()
+    load = os.getloadavg()[0]
     run(QUICK if args.quick else FULL)
+    print(
+        f"(load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, on"
+        f" {os.cpu_count()} cores: anything else running skews these figures)",
+        flush=True,
+    )
     left = leftover_children()
     if left:
         print(f"LEFT BEHIND: {', '.join(left)}", flush=True)

@@ -177,14 +177,15 @@ class Feeder:
 def feed(
     expdir: str,
     rate: float,
-    trials: Sequence[int],
+    trials: Sequence[Sequence[int]],
     batch_interval: float = 0.05,
     marker_interval: float = 0.0,
     marker_series: int = 1,
     final_series: int = 2,
 ) -> dict[str, Any]:
-    """Append `rate` results/s round-robin over `trials` (shuffled) until stdin closes, then a final
-    marker. Markers (every `marker_interval` s, jittered) rotate over `MARKER_TRIALS`.
+    """Append `rate` results/s round-robin over `trials` ([start, stop) ranges of trial numbers,
+    shuffled) until stdin closes, then one final marker. Markers (every `marker_interval` s,
+    jittered) rotate over `MARKER_TRIALS`.
 
     Returns {"results", "seconds", "late_ticks", "markers": [[commit_monotonic, value]...],
     "final": [commit_monotonic, value]}.
@@ -196,7 +197,7 @@ def feed(
     # Each trial reports once per cycle, in a shuffled order: trials adjacent in the table do not
     # all report within the same 100 ms (round-robin in id order would change every visible row
     # at once, once a cycle).
-    feed_ids = [trial_id(n) for n in trials]
+    feed_ids = [trial_id(n) for start, stop in trials for n in range(start, stop)]
     rng.shuffle(feed_ids)
     stopping = threading.Event()
     threading.Thread(target=_wait_for_eof, args=(stopping,), daemon=True).start()

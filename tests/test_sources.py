@@ -8,13 +8,21 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tuneterm.model.control import ControlAction
 from tuneterm.model.experiment import ExperimentDir, process_start_ticks
-from tuneterm.model.raydir import RayDirSource, guess_metric, guess_mode, read_experiment_state
+from tuneterm.model.raydir import (
+    RayDirSource,
+    ReadOnlySourceError,
+    guess_metric,
+    guess_mode,
+    read_experiment_state,
+)
 from tuneterm.model.source import SourceError, StoreSource, open_source
 from tuneterm.model.store import Event, EventKind, Store
 from tuneterm.model.sweep import SweepState
@@ -171,6 +179,63 @@ def test_open_source_reports_a_broken_store_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as raised:
         open_source(tmp_path).poll()
     assert "\n" not in str(raised.value)
+
+
+def test_store_source_writes_control_requests_the_driver_reads(experiment: ExperimentDir) -> None:
+    source = open_source(experiment.path)
+    with Store.open(experiment.store) as store:
+        store.record_trial_started("t1", {"lr": 0.1}, now=1.0)
+        source.poll()
+        stop = source.request_control(ControlAction.STOP, "t1")
+        stop_all = source.request_control(ControlAction.STOP_ALL, None)
+        pending = store.pending_controls()
+        events = source.poll()  # the request comes back through the log, like any event
+    source.close()
+    assert [(r.request_id, r.action, r.trial_id) for r in pending] == [
+        (stop, ControlAction.STOP, "t1"),
+        (stop_all, ControlAction.STOP_ALL, None),
+    ]
+    assert [(e.kind, e.trial_id, e.data) for e in events] == [
+        ("control_requested", "t1", {"request_id": stop, "action": "stop"}),
+        ("control_requested", None, {"request_id": stop_all, "action": "stop_all"}),
+    ]
+
+
+def test_store_source_writes_controls_while_another_thread_polls(
+    experiment: ExperimentDir,
+) -> None:
+    """The dashboard polls on its feed thread and writes requests on a worker thread."""
+    source = open_source(experiment.path)
+    with Store.open(experiment.store) as store:
+        store.record_trial_started("t1", {}, now=1.0)
+        for iteration in range(1, 201):
+            store.record_result("t1", iteration, {"acc": iteration / 200})
+    seen: list[Event] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            seen.extend(source.poll(limit=7))
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        ids = [source.request_control(ControlAction.PAUSE, "t1") for _ in range(20)]
+    finally:
+        stop.set()
+        poller.join()
+    seen.extend(source.poll())
+    source.close()
+    assert ids == list(range(1, 21))
+    requested = [e.data["request_id"] for e in seen if e.kind == "control_requested"]
+    assert requested == ids
+
+
+def test_a_plain_ray_directory_refuses_control_requests() -> None:
+    source = RayDirSource(RAY_PLAIN / "plain")
+    assert source.read_only
+    with pytest.raises(ReadOnlySourceError, match="plain Ray Tune directory, read-only"):
+        source.request_control(ControlAction.STOP, "43340_00000")
 
 
 # -- RayDirSource on the real run -----------------------------------------------------------------

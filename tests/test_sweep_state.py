@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tuneterm.model.control import ControlAction
 from tuneterm.model.store import Event, EventKind, Store
 from tuneterm.model.sweep import CATEGORIES, MetricHistory, SweepState, TrialRow
 from tuneterm.model.trial import EndReason, Trial, TrialStatus
@@ -351,3 +352,195 @@ def test_a_crashed_sweep_stays_crashed_through_the_replay(store: Store) -> None:
     state = SweepState({**store.meta(), "status": "crashed"})
     state.apply(store.tail(0, "acc"))
     assert (state.status, state.started_at) == ("crashed", 100.0)
+
+
+# -- control requests -----------------------------------------------------------------------------
+
+
+class Follower:
+    """A SweepState kept up to date with a store, the way a dashboard tails it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.state = SweepState(store.meta())
+        self.seq = 0
+
+    def follow(self) -> set[str]:
+        events = self.store.tail(self.seq, "acc")
+        if events:
+            self.seq = events[-1].seq
+        return self.state.apply(events)
+
+    def shown(self, trial_id: str) -> tuple[str, str | None]:
+        row = self.state.row(trial_id)
+        return row.state, row.pending_action
+
+
+@pytest.mark.parametrize(
+    ("action", "label"),
+    [
+        (ControlAction.STOP, "stopping…"),
+        (ControlAction.PAUSE, "pausing…"),
+        (ControlAction.RESUME, "resuming…"),
+    ],
+)
+def test_a_request_shows_as_pending_until_the_driver_answers(
+    store: Store, action: ControlAction, label: str
+) -> None:
+    record_sweep(store)
+    tail = Follower(store)
+    tail.follow()
+    request_id = store.request_control(action, "t4", now=130.0)
+    assert tail.follow() == {"t4"}
+    assert tail.shown("t4") == ("running", label)
+    assert tail.state.row("t4").category == "running"
+    store.resolve_control(request_id, True, "done", now=131.0)
+    assert tail.follow() == {"t4"}
+    assert tail.shown("t4") == ("running", None)
+    assert tail.state.take_notices() == []
+
+
+def test_stopping_clears_when_the_trial_ends_by_the_users_hand(store: Store) -> None:
+    record_sweep(store)
+    tail = Follower(store)
+    store.request_control(ControlAction.STOP, "t4", now=130.0)
+    tail.follow()
+    assert tail.shown("t4") == ("running", "stopping…")
+    store.record_trial_ended("t4", EndReason.USER, 2, now=131.0)
+    assert tail.follow() == {"t4"}
+    assert tail.shown("t4") == ("user", None)
+    assert tail.state.counts()["user"] == 2
+
+
+def test_pause_then_resume(store: Store) -> None:
+    record_sweep(store)
+    tail = Follower(store)
+    store.request_control(ControlAction.PAUSE, "t4", now=130.0)
+    tail.follow()
+    store.record_trial_paused("t4", 2, now=131.0)
+    assert tail.follow() == {"t4"}
+    row = tail.state.row("t4")
+    assert (row.status, row.category, row.pending_action) == (TrialStatus.PAUSED, "paused", None)
+    assert tail.state.counts()["paused"] == 1
+    assert tail.state.order("trial_id", state_filter="paused") == ["t4"]
+    assert (row.runtime(now=150.0), row.ended_at) == (46.0, None)
+
+    store.request_control(ControlAction.RESUME, "t4", now=140.0)
+    tail.follow()
+    assert tail.shown("t4") == ("paused", "resuming…")
+    store.record_trial_resumed("t4", now=141.0)
+    assert tail.follow() == {"t4"}
+    assert tail.shown("t4") == ("running", None)
+    assert [as_store_trial(r) for r in tail.state.rows()] == [from_store(t) for t in store.trials()]
+
+
+def test_a_refusal_clears_the_pending_action_and_leaves_a_notice(store: Store) -> None:
+    record_sweep(store)
+    tail = Follower(store)
+    request_id = store.request_control(ControlAction.PAUSE, "t4", now=130.0)
+    tail.follow()
+    store.resolve_control(request_id, False, "t4 has no checkpoint", now=131.0)
+    assert tail.follow() == {"t4"}
+    assert tail.shown("t4") == ("running", None)
+    expected = "Could not pause trial t4: t4 has no checkpoint"
+    assert tail.state.last_message == expected
+    notices = tail.state.take_notices()
+    assert [(n.time, n.action, n.trial_id, n.text) for n in notices] == [
+        (131.0, ControlAction.PAUSE, "t4", expected)
+    ]
+    assert tail.state.take_notices() == []
+    assert tail.state.last_message == expected
+
+
+def test_a_stale_answer_does_not_clear_a_newer_request(store: Store) -> None:
+    """Pause asked, then stop: the pause's answer (or the trial pausing) leaves "stopping…"."""
+    record_sweep(store)
+    tail = Follower(store)
+    pause_id = store.request_control(ControlAction.PAUSE, "t4", now=130.0)
+    store.request_control(ControlAction.STOP, "t4", now=130.5)
+    tail.follow()
+    assert tail.shown("t4") == ("running", "stopping…")
+    store.record_trial_paused("t4", 2, now=131.0)
+    store.resolve_control(pause_id, True, "paused", now=131.0)
+    tail.follow()
+    assert tail.shown("t4") == ("paused", "stopping…")
+    store.record_trial_ended("t4", EndReason.USER, 2, now=132.0)
+    tail.follow()
+    assert tail.shown("t4") == ("user", None)
+
+
+def test_requests_for_ended_or_unknown_trials_change_no_row(store: Store) -> None:
+    record_sweep(store)
+    tail = Follower(store)
+    tail.follow()
+    store.request_control(ControlAction.STOP, "t1", now=130.0)
+    store.request_control(ControlAction.STOP, "nobody", now=130.0)
+    assert tail.follow() == set()
+    assert tail.shown("t1") == ("completed", None)
+    assert "nobody" not in tail.state
+
+
+def test_stop_all_marks_the_sweep_until_it_ends(store: Store) -> None:
+    record_sweep(store)
+    tail = Follower(store)
+    request_id = store.request_control(ControlAction.STOP_ALL, None, now=130.0)
+    tail.follow()
+    assert tail.state.pending_action == "stopping sweep…"
+    store.resolve_control(request_id, True, "stopping", now=131.0)
+    tail.follow()
+    assert tail.state.pending_action == "stopping sweep…"  # done means "on its way"
+    store.record_experiment_ended("stopped", "stopped from tuneterm", now=140.0)
+    tail.follow()
+    assert (tail.state.pending_action, tail.state.status) == (None, "stopped")
+
+
+def test_a_refused_stop_all_clears_at_once(store: Store) -> None:
+    record_sweep(store)
+    tail = Follower(store)
+    request_id = store.request_control(ControlAction.STOP_ALL, None, now=130.0)
+    store.resolve_control(request_id, False, "already stopping", now=131.0)
+    tail.follow()
+    assert tail.state.pending_action is None
+    assert tail.state.last_message == "Could not stop the sweep: already stopping"
+
+
+def test_the_end_of_the_sweep_interrupts_paused_trials_like_the_store(store: Store) -> None:
+    record_sweep(store)
+    store.record_trial_paused("t4", 2, now=125.0)
+    store.request_control(ControlAction.STOP, "t5", now=126.0)
+    store.record_experiment_ended("crashed", "driver died", now=130.0)
+    state = folded(store)
+    assert [as_store_trial(row) for row in state.rows()] == [from_store(t) for t in store.trials()]
+    assert (state.row("t4").state, state.row("t5").pending_action) == ("interrupted", None)
+
+
+def test_marking_locally_shows_at_once_and_the_echo_changes_nothing(store: Store) -> None:
+    record_sweep(store)
+    tail = Follower(store)
+    tail.follow()
+    assert tail.state.mark_pending(ControlAction.STOP, "t4") == {"t4"}
+    assert tail.shown("t4") == ("running", "stopping…")
+    assert tail.state.mark_pending(ControlAction.STOP, "t1") == set()  # ended: nothing to show
+    assert tail.state.mark_pending(ControlAction.STOP_ALL, None) == set()
+    assert tail.state.pending_action == "stopping sweep…"
+    store.request_control(ControlAction.STOP, "t4", now=130.0)
+    tail.follow()
+    assert tail.shown("t4") == ("running", "stopping…")
+    # A write that failed: the UI takes its marks back.
+    assert tail.state.clear_pending(ControlAction.STOP, "t4") == {"t4"}
+    assert tail.state.clear_pending(ControlAction.STOP_ALL, None) == set()
+    assert (tail.shown("t4"), tail.state.pending_action) == (("running", None), None)
+
+
+def test_control_events_fold_the_same_in_pieces(store: Store) -> None:
+    record_sweep(store)
+    first = store.request_control(ControlAction.PAUSE, "t4", now=130.0)
+    store.record_trial_paused("t4", 2, now=131.0)
+    store.resolve_control(first, True, now=131.0)
+    store.request_control(ControlAction.STOP, "t5", now=132.0)
+    events = store.tail(0, "acc")
+    pieces = SweepState(store.meta())
+    for i in range(0, len(events), 3):
+        pieces.apply(events[i : i + 3])
+    assert pieces.rows() == folded(store).rows()
+    assert pieces.row("t5").pending_action == "stopping…"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tuneterm.model.config import ConfigError, ExperimentConfig, load_config
+from tuneterm.model.control import ControlAction
 from tuneterm.model.experiment import (
     ExperimentDir,
     default_root,
@@ -22,7 +23,15 @@ from tuneterm.model.experiment import (
     list_experiments,
 )
 from tuneterm.model.store import Store
+from tuneterm.model.summary import summarize
 from tuneterm.model.text import format_value, printable
+from tuneterm.remote import NoAnswer, RequestRefused
+
+CONTROL_ACTIONS = {
+    "stop": ControlAction.STOP,
+    "pause": ControlAction.PAUSE,
+    "resume-trial": ControlAction.RESUME,
+}
 
 EXIT_USAGE = 2
 
@@ -94,7 +103,37 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the most recent experiment)",
     )
     commands.add_parser("ls", help="list experiments")
+    _add_control_commands(commands)
     return parser
+
+
+def _add_control_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stop = commands.add_parser(
+        "stop", help="stop one trial now (reason: user), or the whole sweep with --all"
+    )
+    stop.add_argument("directory", type=Path, help="experiment directory")
+    stop.add_argument("trial_id", nargs="?", default=None, help="trial id (or its unique suffix)")
+    stop.add_argument("--all", action="store_true", help="stop every trial and end the sweep")
+    pause = commands.add_parser(
+        "pause", help="pause one trial: free its resources and hold it until resume-trial"
+    )
+    resume_trial = commands.add_parser(
+        "resume-trial", help="resume a paused trial from its last reported checkpoint"
+    )
+    for command in (pause, resume_trial):
+        command.add_argument("directory", type=Path, help="experiment directory")
+        command.add_argument("trial_id", help="trial id (or its unique suffix)")
+    resume = commands.add_parser(
+        "resume", help="continue a crashed or stopped sweep in a new driver"
+    )
+    resume.add_argument("directory", type=Path, help="experiment directory")
+    resume.add_argument(
+        "--address", default=None, metavar="HOST:PORT", help="Ray cluster (default: as before)"
+    )
+    resume.add_argument(
+        "--headless", action="store_true", help="print one plain line per trial event"
+    )
+    resume.add_argument("--detach", action="store_true", help="return at once")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,9 +144,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args, root)
         if args.command == "attach":
             return cmd_attach(args.directory, root)
+        if args.command in CONTROL_ACTIONS:
+            return cmd_control(args)
+        if args.command == "resume":
+            return cmd_resume(args)
         return cmd_ls(root)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, RequestRefused) as exc:
         _fail(str(exc))
+    except NoAnswer as exc:
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
+        return 1
 
 
 def _fail(message: str) -> NoReturn:
@@ -225,8 +271,10 @@ def open_dashboard(path: Path) -> int:
     return 0
 
 
-def follow_headless(expdir: ExperimentDir, process: subprocess.Popen[bytes]) -> int:
-    from tuneterm.ui.headless import follow
+def follow_headless(
+    expdir: ExperimentDir, process: subprocess.Popen[bytes], since_seq: int = 0
+) -> int:
+    """Print the sweep's events (those after `since_seq`) until it ends, then a summary."""
 
     print(f"Experiment directory: {expdir.path}", flush=True)
     interrupts = 0
@@ -243,7 +291,7 @@ def follow_headless(expdir: ExperimentDir, process: subprocess.Popen[bytes]) -> 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         with Store.open(expdir.store) as store:
-            status = follow(store, sys.stdout, lambda: process.poll() is None, str(expdir.path))
+            status = _follow(store, process, str(expdir.path), since_seq)
             config_error = bool(store.meta().get("config_error"))
     except KeyboardInterrupt:
         print(f"The sweep goes on in the background: {expdir.path}")
@@ -253,6 +301,68 @@ def follow_headless(expdir: ExperimentDir, process: subprocess.Popen[bytes]) -> 
     if config_error:
         return EXIT_USAGE
     return 0 if status in ("finished", "stopped") else 1
+
+
+def cmd_control(args: argparse.Namespace) -> int:
+    """stop / pause / resume-trial: send the request, wait for the driver, print the outcome."""
+    from tuneterm.remote import send
+
+    action = CONTROL_ACTIONS[args.command]
+    if action is ControlAction.STOP and args.all:
+        if args.trial_id is not None:
+            raise UsageError("stop: give a trial id or --all, not both")
+        action = ControlAction.STOP_ALL
+    elif args.trial_id is None:
+        raise UsageError(f"{args.command}: which trial? (give its id; `stop --all` stops all)")
+    request = send(args.directory, action, args.trial_id)
+    print(printable(request.message))
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """Continue a crashed or stopped sweep with a new driver (Tuner.restore)."""
+    from tuneterm.remote import open_store, resume_refusal
+    from tuneterm.tune.launch import start_driver
+
+    expdir = ExperimentDir(args.directory.resolve())
+    with open_store(expdir.path) as store:
+        if (refusal := resume_refusal(store, expdir.path)) is not None:
+            raise UsageError(f"resume: {refusal}")
+        address = args.address or store.meta().get("address")
+        resumed_after_seq = store.last_seq()
+    process = start_driver(expdir, None if address in (None, "local") else address, resume=True)
+    if args.detach:
+        print(expdir.path)
+        return 0
+    if args.headless or not sys.stdout.isatty():
+        return follow_headless(expdir, process, since_seq=resumed_after_seq)
+    return open_dashboard(expdir.path)
+
+
+def _follow(
+    store: Store, process: subprocess.Popen[bytes], experiment_dir: str, since_seq: int
+) -> str:
+    from tuneterm.ui.headless import EventPrinter, follow, summary_lines
+
+    if since_seq == 0:
+        return follow(store, sys.stdout, lambda: process.poll() is None, experiment_dir)
+    # A resumed sweep: its earlier "sweep ended" event must not end the following.
+    printer = EventPrinter(store, sys.stdout)
+    printer.last_seq = since_seq
+    while True:
+        printer.print_new()
+        if printer.ended_status is not None:
+            break
+        if process.poll() is not None:
+            printer.print_new()
+            if printer.ended_status is None:
+                printer.ended_status = "crashed"
+                print("The driver exited without ending the sweep; see driver.log.")
+            break
+        time.sleep(0.2)
+    for line in summary_lines(summarize(store.trials(), store.meta()), experiment_dir):
+        print(line)
+    return printer.ended_status
 
 
 def cmd_ls(root: Path) -> int:

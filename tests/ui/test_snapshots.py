@@ -94,3 +94,27 @@ def test_help(snap_compare, sweep, make_app, size) -> None:
     assert snap_compare(
         app, terminal_size=size, run_before=loaded(app, sweep), press=["question_mark"]
     )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_stop_confirm_dialog(snap_compare, sweep, make_app, size) -> None:
+    """x on a running trial asks first, naming the trial and its tuned hyperparameters."""
+    app = make_app(sweep.path)
+    keys = ["G", "k", "k", "k", "x"]
+    assert snap_compare(app, terminal_size=size, run_before=loaded(app, sweep), press=keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_trial_stopping(snap_compare, sweep, make_app, size) -> None:
+    """Confirmed: a1b2c_00006 shows "stopping…" until the driver answers (the cursor moved up
+    so that the row shows its own colours)."""
+    app = make_app(sweep.path)
+
+    async def run_before(pilot: Pilot[object]) -> None:
+        await wait_for_events(pilot, app, sweep.event_count)
+        await pilot.press("G", "k", "k", "k", "x", "y")
+        await wait_for_workers(pilot, app, "control")
+        await wait_for_events(pilot, app, sweep.event_count + 1)  # the request's own event
+        await pilot.press("k")
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuneterm.model.control import ControlAction
 from tuneterm.model.store import Event, EventKind, numeric_metrics
 from tuneterm.model.trial import EndReason, Result
 
@@ -34,6 +35,10 @@ _RETRYABLE = _UNFINISHED | {"PAUSED"}
 _TRIAL_ID_IN_NAME = re.compile(r"_([0-9a-f]{5}_\d{5})(?:_|$)")
 _CHUNK = 4 << 20
 _NO_ERROR_TEXT = "the trial failed (Ray recorded no error text)"
+
+
+class ReadOnlySourceError(Exception):
+    """A control request sent to a source that has no tuneterm driver to apply it."""
 
 
 def is_ray_experiment(path: Path) -> bool:
@@ -228,6 +233,13 @@ class RayDirSource:
 
     def driver_alive(self) -> bool | None:
         return None
+
+    def request_control(self, action: ControlAction, trial_id: str | None) -> int:
+        """Always refused: plain Ray Tune files have no tuneterm driver to read requests."""
+        raise ReadOnlySourceError(
+            f"{self.path.name} is a plain Ray Tune directory, read-only: only sweeps started"
+            f" with `tuneterm run` can be stopped, paused or resumed (not {action.value})"
+        )
 
     def close(self) -> None:
         """Nothing stays open between polls."""

@@ -1,15 +1,18 @@
 """Where a dashboard reads a sweep from: a tuneterm experiment's store, or plain Ray Tune files.
 
 Both give the same events (`tuneterm.model.store.Event`), so one `SweepState` folds either. A source
-is polled from one worker thread; it holds no thread of its own.
+is polled from one worker thread; it holds no thread of its own. Control requests may be written
+from another thread meanwhile: a store source writes them through a connection of their own.
 """
 
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from tuneterm.model.control import ControlAction
 from tuneterm.model.experiment import ExperimentDir, effective_status, process_alive
 from tuneterm.model.raydir import RayDirSource, ray_experiments
 from tuneterm.model.store import Event, Store, StoreError
@@ -43,6 +46,12 @@ class EventSource(Protocol):
         """Whether the process running the sweep lives; None when unknown."""
         ...
 
+    def request_control(self, action: ControlAction, trial_id: str | None) -> int:
+        """Ask the driver to stop, pause or resume a trial (`trial_id` None: STOP_ALL); returns
+        the request's id. May block on a busy database: call it from a worker thread, never
+        the UI's. A read-only source raises `raydir.ReadOnlySourceError`."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -55,6 +64,8 @@ class StoreSource:
         self._store = Store.open(ExperimentDir(path).store)
         self._metric = str(self._store.meta().get("metric") or "")
         self._last_seq = 0
+        self._control_store: Store | None = None
+        self._control_lock = threading.Lock()
 
     def meta(self) -> dict[str, Any]:
         """The store's meta, with "status" "crashed" if the driver died without saying so."""
@@ -79,8 +90,20 @@ class StoreSource:
             return None
         return process_alive(int(pid), meta.get("driver_start_ticks"))
 
+    def request_control(self, action: ControlAction, trial_id: str | None) -> int:
+        """Written through a second connection, so that a write waiting on the driver's lock
+        never holds up polling (which may run on another thread at the same time)."""
+        with self._control_lock:
+            if self._control_store is None:
+                self._control_store = Store.open(self._store.path)
+            return self._control_store.request_control(action, trial_id)
+
     def close(self) -> None:
         self._store.close()
+        with self._control_lock:
+            if self._control_store is not None:
+                self._control_store.close()
+                self._control_store = None
 
 
 def open_source(path: Path) -> EventSource:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tuneterm.model.control import ControlAction, ControlRequest, ControlState
 from tuneterm.model.trial import EndReason, Result, Trial, TrialStatus, better
 
 SCHEMA_VERSION = 1
@@ -51,6 +52,19 @@ CREATE TABLE IF NOT EXISTS trials (
 );
 """
 
+_CONTROLS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS controls (
+    request_id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    action TEXT NOT NULL,
+    trial_id TEXT,
+    state TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    resolved_at REAL
+);
+CREATE INDEX IF NOT EXISTS pending_controls ON controls (request_id) WHERE state = 'requested';
+"""
+
 
 class EventKind:
     """The kinds of event in the log (plain strings in the database)."""
@@ -60,6 +74,10 @@ class EventKind:
     RESULT = "result"
     TRIAL_ENDED = "trial_ended"
     EXPERIMENT_ENDED = "experiment_ended"
+    CONTROL_REQUESTED = "control_requested"
+    CONTROL_RESOLVED = "control_resolved"
+    TRIAL_PAUSED = "trial_paused"
+    TRIAL_RESUMED = "trial_resumed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +128,7 @@ class Store:
             raise StoreError(f"{path}: a store already exists")
         conn = _connect(path)
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(_SCHEMA)
+        conn.executescript(_SCHEMA + _CONTROLS_SCHEMA)
         with _transaction(conn):
             _put_meta(conn, {**meta, "schema_version": SCHEMA_VERSION})
         return cls(path, conn)
@@ -121,7 +139,9 @@ class Store:
         if not path.is_file():
             raise StoreError(f"{path}: no tuneterm store here")
         try:
-            return cls(path, _connect(path))
+            conn = _connect(path)
+            _add_controls_table(conn)
+            return cls(path, conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from exc
 
@@ -230,17 +250,104 @@ class Store:
                 now, EventKind.EXPERIMENT_ENDED, None, None, {"status": status, "message": message}
             )
             _put_meta(self._conn, {"status": status, "ended_at": now, "message": message})
-            # Trials still marked running were cut off with the driver.
+            # Trials still marked running (or paused) were cut off with the driver.
             self._conn.execute(
                 "UPDATE trials SET status = ?, reason = ?, ended_at = ?,"
-                " stop_iteration = last_iteration WHERE status = ?",
+                " stop_iteration = last_iteration WHERE status IN (?, ?)",
                 (
                     TrialStatus.ENDED.value,
                     EndReason.INTERRUPTED.value,
                     now,
                     TrialStatus.RUNNING.value,
+                    TrialStatus.PAUSED.value,
                 ),
             )
+
+    def record_trial_paused(self, trial_id: str, iteration: int, now: float | None = None) -> None:
+        """The driver paused a trial at the user's request: its resources are free."""
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            self._append(now, EventKind.TRIAL_PAUSED, trial_id, iteration, {})
+            self._set_status(trial_id, TrialStatus.PAUSED)
+
+    def record_trial_resumed(self, trial_id: str, now: float | None = None) -> None:
+        """A paused trial may run again; it restarts from its last reported checkpoint."""
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            self._append(now, EventKind.TRIAL_RESUMED, trial_id, None, {})
+            self._set_status(trial_id, TrialStatus.RUNNING)
+
+    def _set_status(self, trial_id: str, status: TrialStatus) -> None:
+        self._conn.execute(
+            "UPDATE trials SET status = ? WHERE trial_id = ?", (status.value, trial_id)
+        )
+
+    # -- control requests (written by any client, resolved by the driver) ------------------------
+
+    def request_control(
+        self, action: ControlAction, trial_id: str | None, now: float | None = None
+    ) -> int:
+        """Ask the driver to apply `action` (to `trial_id`); the new request's id."""
+        now = time.time() if now is None else now
+        action = ControlAction(action)
+        with _transaction(self._conn):
+            cursor = self._conn.execute(
+                "INSERT INTO controls (time, action, trial_id, state) VALUES (?, ?, ?, ?)",
+                (now, action.value, trial_id, ControlState.REQUESTED.value),
+            )
+            request_id = int(cursor.lastrowid or 0)
+            data = {"request_id": request_id, "action": action.value}
+            self._append(now, EventKind.CONTROL_REQUESTED, trial_id, None, data)
+        return request_id
+
+    def last_control_id(self) -> int:
+        """The id of the newest request (0 if none): a cheap test for new requests."""
+        row = self._conn.execute("SELECT MAX(request_id) FROM controls").fetchone()
+        return int(row[0] or 0)
+
+    def pending_controls(self) -> list[ControlRequest]:
+        """Requests the driver has not resolved yet, oldest first."""
+        rows = self._conn.execute(
+            f"SELECT {_CONTROL_COLUMNS} FROM controls WHERE state = ? ORDER BY request_id",
+            (ControlState.REQUESTED.value,),
+        ).fetchall()
+        return [_control_from_row(row) for row in rows]
+
+    def controls(self) -> list[ControlRequest]:
+        """Every request ever made, oldest first."""
+        rows = self._conn.execute(
+            f"SELECT {_CONTROL_COLUMNS} FROM controls ORDER BY request_id"
+        ).fetchall()
+        return [_control_from_row(row) for row in rows]
+
+    def control(self, request_id: int) -> ControlRequest:
+        """One request by id (raises KeyError if there is none)."""
+        row = self._conn.execute(
+            f"SELECT {_CONTROL_COLUMNS} FROM controls WHERE request_id = ?", (request_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(request_id)
+        return _control_from_row(row)
+
+    def resolve_control(
+        self, request_id: int, done: bool, message: str = "", now: float | None = None
+    ) -> None:
+        """The driver applied (`done`) or refused a request; `message` says what happened."""
+        now = time.time() if now is None else now
+        request = self.control(request_id)
+        state = ControlState.DONE if done else ControlState.REJECTED
+        data = {
+            "request_id": request_id,
+            "action": request.action.value,
+            "done": done,
+            "message": message,
+        }
+        with _transaction(self._conn):
+            self._conn.execute(
+                "UPDATE controls SET state = ?, message = ?, resolved_at = ? WHERE request_id = ?",
+                (state.value, message, now, request_id),
+            )
+            self._append(now, EventKind.CONTROL_RESOLVED, request.trial_id, None, data)
 
     def _append(
         self,
@@ -319,6 +426,11 @@ class Store:
         rows = self._conn.execute(query + " ORDER BY seq", params).fetchall()
         return [Result(tid, it, t, json.loads(d)) for tid, it, t, d in rows]
 
+    def last_seq(self) -> int:
+        """The sequence number of the newest event (0 in an empty log)."""
+        row = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
     def count_results(self) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'result'").fetchone()
         return int(row[0])
@@ -347,6 +459,31 @@ def _trial_from_row(row: tuple[Any, ...]) -> Trial:
         best_metric=best,
         error=error,
     )
+
+
+_CONTROL_COLUMNS = "request_id, time, action, trial_id, state, message, resolved_at"
+
+
+def _control_from_row(row: tuple[Any, ...]) -> ControlRequest:
+    request_id, requested_at, action, trial_id, state, message, resolved_at = row
+    return ControlRequest(
+        request_id=request_id,
+        time=requested_at,
+        action=ControlAction(action),
+        trial_id=trial_id,
+        state=state,
+        message=message,
+        resolved_at=resolved_at,
+    )
+
+
+def _add_controls_table(conn: sqlite3.Connection) -> None:
+    """Give a store made before control requests existed its table (a no-op on newer ones)."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'controls'"
+    ).fetchone()
+    if row is None:
+        conn.executescript(_CONTROLS_SCHEMA)
 
 
 def _put_meta(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:

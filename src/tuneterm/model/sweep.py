@@ -13,11 +13,13 @@ import threading
 import time
 from array import array
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from tuneterm.model.control import ControlAction
 from tuneterm.model.store import Event, EventKind
 from tuneterm.model.trial import EndReason, TrialStatus
 
@@ -47,6 +49,21 @@ _STATE_ORDER = (
     "error",
 )
 _STATE_RANK = {category: rank for rank, category in enumerate(_STATE_ORDER)}
+
+PENDING_LABELS = {
+    ControlAction.STOP: "stopping…",
+    ControlAction.PAUSE: "pausing…",
+    ControlAction.RESUME: "resuming…",
+    ControlAction.STOP_ALL: "stopping sweep…",
+}
+"""What a row (or, for STOP_ALL, the sweep) shows while the driver has not answered a request."""
+_VERBS = {
+    ControlAction.STOP: "stop",
+    ControlAction.PAUSE: "pause",
+    ControlAction.RESUME: "resume",
+    ControlAction.STOP_ALL: "stop",
+}
+_NOTICES_KEPT = 50
 _INF = math.inf
 _MISSING = object()
 
@@ -115,6 +132,27 @@ class MetricHistory:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlNotice:
+    """A control request the driver refused, for the dashboard to show once."""
+
+    time: float
+    """When the driver refused it."""
+    action: ControlAction
+    trial_id: str | None
+    """The trial it named; None for STOP_ALL."""
+    message: str
+    """The driver's reason."""
+
+    @property
+    def text(self) -> str:
+        """One line for a notification: "Could not stop trial t1: it already ended"."""
+        verb = _VERBS.get(self.action, str(self.action))
+        target = "the sweep" if self.trial_id is None else f"trial {self.trial_id}"
+        reason = f": {self.message}" if self.message else ""
+        return f"Could not {verb} {target}{reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class TrialRow:
     """An immutable snapshot of one trial, for display."""
 
@@ -137,7 +175,7 @@ class TrialRow:
     error: str | None
     """The traceback text of an errored trial."""
     pending_action: str | None = None
-    """A control sent but not yet confirmed (e.g. "stopping..."); always None for now."""
+    """A control request the driver has not answered yet, as shown: "stopping…", "pausing…"."""
 
     @property
     def category(self) -> str:
@@ -180,6 +218,7 @@ class _TrialRecord:
         "iteration",
         "last_metric",
         "last_seen",
+        "pending_action",
         "reason",
         "row",
         "started_at",
@@ -202,11 +241,13 @@ class _TrialRecord:
         self.ended_at: float | None = None
         self.last_seen: float | None = now
         self.error: str | None = None
+        self.pending_action: str | None = None
         self.history = MetricHistory()
         self.row: TrialRow | None = None
 
     def end(self, reason: EndReason | None, iteration: int | None, now: float) -> None:
         self.status = TrialStatus.ENDED
+        self.pending_action = None
         self.reason = reason
         self.category = _category(self.status, reason)
         self.stop_iteration = iteration
@@ -227,6 +268,7 @@ class _TrialRecord:
                 self.ended_at,
                 self.last_seen,
                 self.error,
+                self.pending_action,
             )
         return self.row
 
@@ -253,6 +295,11 @@ class SweepState:
         self.message = str(meta.get("message") or "")
         self.results_seen = 0
         """Result events applied so far."""
+        self.pending_action: str | None = None
+        """"stopping sweep…" from a STOP_ALL request until the sweep ends or the driver refuses."""
+        self.last_message = ""
+        """The newest refusal of a control request, in one line ("" while there is none)."""
+        self._notices: deque[ControlNotice] = deque(maxlen=_NOTICES_KEPT)
         declared = meta.get("tuned")
         self._declared_tuned = [str(n) for n in declared] if isinstance(declared, list) else None
         self._records: dict[str, _TrialRecord] = {}
@@ -316,7 +363,16 @@ class SweepState:
             self.status = str(data.get("status", "finished"))
             self.ended_at = event.time
             self.message = str(data.get("message") or "")
+            self.pending_action = None
             changed.update(self._interrupt_running(event.time))
+        elif kind in (EventKind.TRIAL_PAUSED, EventKind.TRIAL_RESUMED):
+            self._pause_or_resume(event)
+        elif kind == EventKind.CONTROL_REQUESTED:
+            self._mark(_action(data.get("action")), event.trial_id, changed)
+            return
+        elif kind == EventKind.CONTROL_RESOLVED:
+            self._resolve(event, changed)
+            return
         else:
             return
         if event.trial_id is not None:
@@ -336,6 +392,8 @@ class SweepState:
             self._observe_config(plain)
         record.status, record.category = TrialStatus.RUNNING, TrialStatus.RUNNING.value
         record.reason = record.stop_iteration = record.ended_at = record.error = None
+        if record.pending_action == PENDING_LABELS[ControlAction.RESUME]:
+            record.pending_action = None
         if record.started_at is None:
             record.started_at = now
         record.last_seen = now
@@ -354,9 +412,80 @@ class SweepState:
         record.last_seen = event.time
         record.row = None
 
+    def _pause_or_resume(self, event: Event) -> None:
+        trial_id = event.trial_id or ""
+        record = self._records.get(trial_id) or self._add_trial(trial_id, {}, event.time)
+        status = TrialStatus.PAUSED if event.kind == EventKind.TRIAL_PAUSED else TrialStatus.RUNNING
+        record.status, record.category = status, status.value
+        if event.iteration is not None and event.iteration > record.iteration:
+            record.iteration = event.iteration
+        if record.pending_action != PENDING_LABELS[ControlAction.STOP]:
+            record.pending_action = None
+        record.last_seen = event.time
+        record.row = None
+
+    # -- control requests ------------------------------------------------------------------------
+
+    def mark_pending(self, action: ControlAction, trial_id: str | None) -> set[str]:
+        """Show a request as sent (a client calls this as it writes one, before the driver's
+        answer or even its own event comes back); returns the ids of trials whose row changed."""
+        changed: set[str] = set()
+        self._mark(action, trial_id, changed)
+        return changed
+
+    def clear_pending(self, action: ControlAction, trial_id: str | None) -> set[str]:
+        """Forget a request that was answered or could not be written, if it is the one shown;
+        returns the ids of trials whose row changed."""
+        label = PENDING_LABELS[action]
+        if action is ControlAction.STOP_ALL:
+            if self.pending_action == label:
+                self.pending_action = None
+            return set()
+        record = self._records.get(trial_id or "")
+        if record is None or record.pending_action != label:
+            return set()
+        record.pending_action, record.row = None, None
+        return {record.trial_id}
+
+    def take_notices(self) -> list[ControlNotice]:
+        """Refusals applied since the last call, oldest first (at most the last 50)."""
+        notices = list(self._notices)
+        self._notices.clear()
+        return notices
+
+    def _mark(self, action: ControlAction | None, trial_id: str | None, changed: set[str]) -> None:
+        if action is None:
+            return
+        if action is ControlAction.STOP_ALL:
+            self.pending_action = PENDING_LABELS[action]
+            return
+        record = self._records.get(trial_id or "")
+        if record is None or record.status is TrialStatus.ENDED:
+            return
+        record.pending_action, record.row = PENDING_LABELS[action], None
+        changed.add(record.trial_id)
+
+    def _resolve(self, event: Event, changed: set[str]) -> None:
+        data = event.data
+        action = _action(data.get("action"))
+        if action is None:
+            return
+        done = bool(data.get("done"))
+        # A done STOP_ALL means "stopping now": the flag stays until the experiment_ended event.
+        if not done or action is not ControlAction.STOP_ALL:
+            changed.update(self.clear_pending(action, event.trial_id))
+        if not done:
+            notice = ControlNotice(
+                event.time, action, event.trial_id, str(data.get("message") or "")
+            )
+            self._notices.append(notice)
+            self.last_message = notice.text
+
     def _interrupt_running(self, now: float) -> list[str]:
-        """Like the store: trials still running when the sweep ends were cut off with it."""
-        cut = [r for r in self._records.values() if r.status is TrialStatus.RUNNING]
+        """Like the store: trials still running (or paused) when the sweep ends were cut off
+        with it."""
+        live = (TrialStatus.RUNNING, TrialStatus.PAUSED)
+        cut = [r for r in self._records.values() if r.status in live]
         for record in cut:
             record.end(EndReason.INTERRUPTED, record.iteration, now)
             record.row = None
@@ -476,6 +605,13 @@ class SweepState:
         if sort_key not in keys:
             raise ValueError(f"unknown sort key {sort_key!r}")
         return keys[sort_key]
+
+
+def _action(value: Any) -> ControlAction | None:
+    try:
+        return ControlAction(str(value))
+    except ValueError:
+        return None
 
 
 def _same_value(a: Any, b: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,29 @@ def _error_text(trial: Any) -> str:
     error_file = trial.error_file
     if error_file:
         try:
-            return Path(error_file).read_text(errors="replace")
+            return explain_worker_death(Path(error_file).read_text(errors="replace"))
         except OSError:
             pass
     return "the trial failed (Ray recorded no error text)"
+
+
+_WORKER_DIED = "its worker process has died"
+_PID = re.compile(r"^\s*pid: (\d+)$", re.MULTILINE)
+
+
+def explain_worker_death(error: str) -> str:
+    """Ray's error text, with a last line that says what a dead worker process most likely means.
+
+    Ray 2.60 does not record how a worker process ended (the raylet reaps it and logs no exit
+    status), so a signal cannot be named for certain: SIGKILL (`kill -9`, the kernel's OOM
+    killer) is what leaves no trace at all; a crash such as SIGSEGV also ends it without an
+    exception.
+    """
+    if _WORKER_DIED not in error:
+        return error
+    match = _PID.search(error)
+    pid = f" (pid {match.group(1)})" if match else ""
+    return error.rstrip("\n") + (
+        f"\nThe trial's worker process{pid} died without raising an exception: it was killed by"
+        " a signal (SIGKILL: kill -9 or the kernel's OOM killer) or crashed (e.g. SIGSEGV).\n"
+    )

@@ -2,7 +2,8 @@
 
 Started by `tuneterm run` (see launch.py) as `python -m tuneterm.tune.driver EXPERIMENT_DIR`, in a
 session of its own with stdout and stderr going to the experiment's driver.log, so that neither
-Ray's output nor a closing terminal can reach it.
+Ray's output nor a closing terminal can reach it. `tuneterm resume` starts it with `--resume`: it
+then continues the sweep from Ray's experiment state (`Tuner.restore`), keeping the store.
 """
 
 from __future__ import annotations
@@ -12,16 +13,21 @@ import json
 import logging
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
 
 from tuneterm.model.config import ExperimentConfig
+from tuneterm.model.control import ControlAction, ControlState
 from tuneterm.model.experiment import ExperimentDir, driver_identity
 from tuneterm.model.store import Store
 from tuneterm.model.trial import TrialStatus
 
 EXIT_CONFIG_ERROR = 2
+
+SWEEP_NAME = "sweep"
+"""Ray Tune's experiment name: its state lives in `<experiment dir>/ray/sweep`."""
 
 # Set before Ray is imported: they are read at import time.
 RAY_ENVIRONMENT = {
@@ -40,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tuneterm.tune.driver")
     parser.add_argument("experiment_dir", type=Path)
     parser.add_argument("--address", default=None)
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
     args = parser.parse_args(argv)
     os.umask(0o077)
     for key, value in RAY_ENVIRONMENT.items():
@@ -47,29 +54,54 @@ def main(argv: list[str] | None = None) -> int:
     expdir = ExperimentDir(args.experiment_dir.resolve())
     with Store.open(expdir.store) as store:
         store.set_meta(**driver_identity())
-        return run_sweep(expdir, store, args.address)
+        return run_sweep(expdir, store, args.address, resume=args.resume)
 
 
-def run_sweep(expdir: ExperimentDir, store: Store, address: str | None) -> int:
+def run_sweep(
+    expdir: ExperimentDir, store: Store, address: str | None, resume: bool = False
+) -> int:
     """Run the sweep to its end; record how it ended. Returns the process exit code."""
     config = ExperimentConfig.from_dict(
         json.loads(expdir.config_json.read_text()), source=str(expdir.config_json)
     )
+    reject_stale_requests(store)
+    started_at = time.time()
     try:
-        status = _fit(expdir, store, config, address)
+        status = _fit(expdir, store, config, address, resume)
     except BaseException as exc:
         return _record_failure(store, config, exc)
+    if stopped_by_user(store, since=started_at):
+        status = "stopped"
     store.record_experiment_ended(status)
     return 0
 
 
-def _fit(expdir: ExperimentDir, store: Store, config: ExperimentConfig, address: str | None) -> str:
-    import ray
-    from ray import tune
-    from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
+def reject_stale_requests(store: Store) -> None:
+    """Requests left by clients while no driver ran are refused, not applied out of the blue."""
+    for request in store.pending_controls():
+        store.resolve_control(
+            request.request_id, False, "the sweep's driver was not running when it was requested"
+        )
 
-    from tuneterm.tune import space
-    from tuneterm.tune.callback import StoreCallback
+
+def stopped_by_user(store: Store, since: float) -> bool:
+    """Whether a "stop all" request was applied by this driver (started at `since`)."""
+    return any(
+        request.action is ControlAction.STOP_ALL
+        and request.state == ControlState.DONE
+        and (request.resolved_at or 0.0) >= since
+        for request in store.controls()
+    )
+
+
+def _fit(
+    expdir: ExperimentDir,
+    store: Store,
+    config: ExperimentConfig,
+    address: str | None,
+    resume: bool,
+) -> str:
+    import ray
 
     _quiet_ray_loggers()
     # "local" starts a fresh instance even when `ray start` left a cluster (or its stale address
@@ -81,34 +113,76 @@ def _fit(expdir: ExperimentDir, store: Store, config: ExperimentConfig, address:
         logging_level=logging.WARNING,
     )
     try:
-        tuner = tune.Tuner(
-            space.trainable(config),
-            param_space=space.param_space(config),
-            tune_config=tune.TuneConfig(
-                metric=config.experiment.metric,
-                mode=config.experiment.mode,
-                num_samples=config.experiment.num_samples,
-                max_concurrent_trials=config.experiment.max_concurrent_trials,
-                search_alg=space.search_algorithm(config),
-                scheduler=space.scheduler(config),
-                reuse_actors=False,
-            ),
-            run_config=tune.RunConfig(
-                name="sweep",
-                storage_path=str(expdir.ray_storage),
-                callbacks=[StoreCallback(expdir.store), JsonLoggerCallback(), CSVLoggerCallback()],
-                verbose=0,
-                checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
-                failure_config=tune.FailureConfig(max_failures=0),
-            ),
-        )
-        store.record_experiment_started(**_cluster_facts(ray, address))
+        tuner = _restored_tuner(expdir, config) if resume else _new_tuner(expdir, config)
+        store.record_experiment_started(**_cluster_facts(ray, address), resumed=resume)
         tuner.fit()
     finally:
         ray.shutdown()
     # A sweep ended by a signal leaves trials that never got an end event.
     unfinished = [t for t in store.trials() if t.status is not TrialStatus.ENDED]
     return "stopped" if unfinished else "finished"
+
+
+def _callbacks(expdir: ExperimentDir) -> list[Any]:
+    from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
+
+    from tuneterm.tune.callback import StoreCallback
+
+    return [StoreCallback(expdir.store), JsonLoggerCallback(), CSVLoggerCallback()]
+
+
+def _scheduler(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+    from tuneterm.tune import space
+
+    scheduler: Any = space.scheduler(config)
+    scheduler.enable_control(expdir.store)
+    return scheduler
+
+
+def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+    from ray import tune
+
+    from tuneterm.tune import space
+
+    return tune.Tuner(
+        space.trainable(config),
+        param_space=space.param_space(config),
+        tune_config=tune.TuneConfig(
+            metric=config.experiment.metric,
+            mode=config.experiment.mode,
+            num_samples=config.experiment.num_samples,
+            max_concurrent_trials=config.experiment.max_concurrent_trials,
+            search_alg=space.search_algorithm(config),
+            scheduler=_scheduler(expdir, config),
+            # Killing a stopped trial's actor (control.py) would break a reused one.
+            reuse_actors=False,
+        ),
+        run_config=tune.RunConfig(
+            name=SWEEP_NAME,
+            storage_path=str(expdir.ray_storage),
+            callbacks=_callbacks(expdir),
+            verbose=0,
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            failure_config=tune.FailureConfig(max_failures=0),
+        ),
+    )
+
+
+def _restored_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+    from ray import tune
+
+    from tuneterm.tune import space
+    from tuneterm.tune.control import rewire_restored
+
+    tuner = tune.Tuner.restore(
+        str(expdir.ray_storage / SWEEP_NAME),
+        trainable=space.trainable(config),
+        resume_unfinished=True,
+        resume_errored=False,
+        param_space=space.param_space(config),
+    )
+    rewire_restored(tuner, _callbacks(expdir), _scheduler(expdir, config))
+    return tuner
 
 
 def _cluster_facts(ray: Any, address: str | None) -> dict[str, Any]:

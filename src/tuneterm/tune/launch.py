@@ -34,12 +34,17 @@ def check_reachable(address: str, timeout: float = 3.0) -> str | None:
     return None
 
 
-def start_driver(expdir: ExperimentDir, address: str | None = None) -> subprocess.Popen[bytes]:
+def start_driver(
+    expdir: ExperimentDir, address: str | None = None, resume: bool = False
+) -> subprocess.Popen[bytes]:
     """Start the driver in its own session: SIGHUP, a closed terminal or a killed parent
-    leave it running. Its stdout and stderr (Ray's output included) go to driver.log."""
+    leave it running. Its stdout and stderr (Ray's output included) go to driver.log.
+    With `resume`, it continues the experiment's interrupted sweep."""
     command = [sys.executable, "-m", "tuneterm.tune.driver", str(expdir.path)]
     if address:
         command += ["--address", address]
+    if resume:
+        command.append("--resume")
     with open(expdir.driver_log, "ab") as log:
         process = subprocess.Popen(
             command,
@@ -52,4 +57,7 @@ def start_driver(expdir: ExperimentDir, address: str | None = None) -> subproces
         )
     with Store.open(expdir.store) as store:
         store.set_meta(driver_pid=process.pid, driver_start_ticks=process_start_ticks(process.pid))
+        if resume:
+            # "created" until the driver records its start: clients see it starting, not stopped.
+            store.set_meta(status="created")
     return process

@@ -1,13 +1,17 @@
-"""Schedulers that remember why they stopped a trial, and check the metric on every result.
+"""Schedulers that remember why they stopped a trial, check the metric on every result, and
+apply the user's control requests.
 
 Ray marks every finished trial TERMINATED, whether it completed, was cut at an ASHA rung or was
 stopped by the median rule. The scheduler is the only place that knows which, so these subclasses
 write their decision into `STOP_DECISIONS`, which the store callback reads when the trial ends.
+Tune asks the scheduler which trial to run on every loop step, which makes it the place to apply
+stop/pause/resume requests within a step (see control.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ray.tune.schedulers import (
     ASHAScheduler,
@@ -17,6 +21,9 @@ from ray.tune.schedulers import (
 )
 
 from tuneterm.model.trial import EndReason
+
+if TYPE_CHECKING:
+    from tuneterm.tune.control import TrialController
 
 STOP_DECISIONS: dict[str, tuple[EndReason, int]] = {}
 """trial_id -> (why, at which iteration) for trials a scheduler decided to stop, this process."""
@@ -58,7 +65,34 @@ class _RecordsStops:
         return EndReason.SCHEDULER
 
 
-class RecordingASHA(_RecordsStops, ASHAScheduler):
+class _TakesControlRequests:
+    """Mixin for a FIFO-like TrialScheduler: apply control requests on every loop step, and never
+    start a trial the user paused (FIFO and ASHA would resume any PAUSED trial by themselves)."""
+
+    metric: str | None
+    _trial_controller: TrialController | None = None
+
+    def enable_control(self, store_path: Path) -> None:
+        """Take requests from the store at `store_path` (without this, none are taken)."""
+        from tuneterm.tune.control import TrialController
+
+        self._trial_controller = TrialController(store_path)
+
+    def choose_trial_to_run(self, tune_controller: Any) -> Any:
+        control = self._trial_controller
+        if control is not None:
+            control.step(tune_controller, self.metric)
+        trials = tune_controller.get_trials()
+        for trial in trials:
+            if trial.status == "PENDING":
+                return trial
+        for trial in trials:
+            if trial.status == "PAUSED" and not (control and control.is_held(trial)):
+                return trial
+        return None
+
+
+class RecordingASHA(_RecordsStops, _TakesControlRequests, ASHAScheduler):
     def _reason_for_stop(self, result: dict[str, Any]) -> EndReason:
         # ASHA says STOP both at a rung cut-off and when a trial reaches max_t.
         if result.get(self._time_attr, 0) >= self._max_t:
@@ -66,9 +100,9 @@ class RecordingASHA(_RecordsStops, ASHAScheduler):
         return EndReason.SCHEDULER
 
 
-class RecordingMedian(_RecordsStops, MedianStoppingRule):
+class RecordingMedian(_RecordsStops, _TakesControlRequests, MedianStoppingRule):
     pass
 
 
-class RecordingFIFO(_RecordsStops, FIFOScheduler):
+class RecordingFIFO(_RecordsStops, _TakesControlRequests, FIFOScheduler):
     pass

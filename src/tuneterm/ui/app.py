@@ -1,7 +1,8 @@
 """The live dashboard: `create_app(source)` builds it for the CLI and for the tests.
 
 The app is a client of an experiment directory: it reads the event store that the detached driver
-writes, never runs Ray and never signals the driver, so quitting leaves the sweep running.
+writes, never runs Ray and never signals the driver, so quitting leaves the sweep running. Requests
+to stop, pause or resume trials go the same way: written into the store, applied by the driver.
 """
 
 from __future__ import annotations
@@ -19,22 +20,32 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from tuneterm.model.control import ControlAction
 from tuneterm.model.source import EventSource
-from tuneterm.model.sweep import SweepState
+from tuneterm.model.sweep import ControlNotice, SweepState
 from tuneterm.model.text import one_line
 from tuneterm.model.trial import Result
 from tuneterm.ui.budget import OutputMeter, counting_writer
+from tuneterm.ui.confirm import ConfirmModal
 from tuneterm.ui.detail import TrialDetailScreen
 from tuneterm.ui.header import SweepFacts
 from tuneterm.ui.help import HelpScreen, HelpSection
 from tuneterm.ui.ingest import SweepFeed
-from tuneterm.ui.messages import RefreshDue, SweepUpdated, TrialDetailRequested
+from tuneterm.ui.messages import (
+    ControlFailed,
+    ControlRequested,
+    RefreshDue,
+    SweepUpdated,
+    TrialDetailRequested,
+)
 from tuneterm.ui.plots import PlotScreen
-from tuneterm.ui.sweep_screen import SweepScreen
+from tuneterm.ui.sweep_screen import READ_ONLY_BINDING_ID, SweepScreen
 
 CLOCK_TICK = 1.0
 """Seconds between repaints of the elapsed time, only while the sweep runs."""
 JOIN_TIMEOUT = 2.0
+NOTICE_MAX_AGE = 60.0
+"""Refusals older than this when the dashboard attached are history, not news: not notified."""
 
 
 class TuneTermApp(App[str]):
@@ -85,7 +96,10 @@ class TuneTermApp(App[str]):
         self._feed_error: str | None = None
         self._retry_timer: Timer | None = None
         self._clock_timer: Timer | None = None
-        self.sweep_screen = SweepScreen(self.state, self.sweep_facts, clock)
+        self._attached_at = clock()
+        self.sweep_screen = SweepScreen(
+            self.state, self.sweep_facts, clock, read_only=source.read_only
+        )
 
     def get_default_screen(self) -> Screen[None]:
         return self.sweep_screen
@@ -124,6 +138,21 @@ class TuneTermApp(App[str]):
                 screen.note_changes(message.changed_trial_ids)
         self._follow_clock()
         self.refresh_data()
+        with self.state.lock:
+            notices = self.state.take_notices()
+        self._show_refusals(notices)
+
+    def _show_refusals(self, notices: Iterable[ControlNotice]) -> None:
+        """The driver's refusals of control requests, from this dashboard or another one."""
+        for notice in notices:
+            if notice.time >= self._attached_at - NOTICE_MAX_AGE:
+                self.notify(
+                    one_line(notice.text, 300),
+                    title="Refused by the driver",
+                    severity="warning",
+                    timeout=15,
+                    markup=False,
+                )
 
     @on(RefreshDue)
     def _refresh_due(self) -> None:
@@ -169,11 +198,55 @@ class TuneTermApp(App[str]):
             title="Error",
             severity="error",
             timeout=30,
+            markup=False,
         )
         if event.worker.group == "ingest":
             self._feed_error = error
             self.sweep_screen.note_changes(())
             self.sweep_screen.flush()
+
+    # -- control --------------------------------------------------------------------------------
+
+    @on(ControlRequested)
+    def _control_requested(self, message: ControlRequested) -> None:
+        """Show the request as pending at once (not only once its event comes back), then write
+        it off the UI thread: the driver may hold the database's write lock for a moment."""
+        with self.state.lock:
+            changed = self.state.mark_pending(message.action, message.trial_id)
+        self._repaint_now(changed)
+        self._write_control(message.action, message.trial_id)
+
+    @work(
+        thread=True,
+        exclusive=False,  # every confirmed request must be written, even several in a row
+        exit_on_error=False,
+        group="control",
+        description="Send a control request to the driver",
+    )
+    def _write_control(self, action: ControlAction, trial_id: str | None) -> None:
+        try:
+            self.source.request_control(action, trial_id)
+        except Exception as exc:
+            error = one_line(f"{type(exc).__name__}: {exc}", 160)
+            self.post_message(ControlFailed(action, trial_id, error))
+
+    @on(ControlFailed)
+    def _control_failed(self, message: ControlFailed) -> None:
+        with self.state.lock:
+            changed = self.state.clear_pending(message.action, message.trial_id)
+        self._repaint_now(changed)
+        self.notify(
+            f"Could not send the request: {message.error}",
+            title="Nothing sent",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
+
+    def _repaint_now(self, changed_trial_ids: Iterable[str]) -> None:
+        """Repaint the table and header for a key press (never held back by the output budget)."""
+        self.sweep_screen.note_changes(changed_trial_ids)
+        self.sweep_screen.flush()
 
     def sweep_facts(self, state_filter: str | None) -> SweepFacts:
         with self.state.lock:
@@ -191,6 +264,9 @@ class TuneTermApp(App[str]):
                 message=self.state.message,
                 state_filter=state_filter,
                 feed_error=self._feed_error,
+                pending_action=(
+                    self.state.pending_action if self.state.status == "running" else None
+                ),
             )
 
     # -- screens --------------------------------------------------------------------------------
@@ -245,8 +321,14 @@ def help_sections() -> list[HelpSection]:
         id="command-palette",
         tooltip="Search every command (sort, plots, theme, keys, ...)",
     )
+    table = [
+        binding
+        for binding in SweepScreen.BINDINGS
+        if not (isinstance(binding, Binding) and binding.id == READ_ONLY_BINDING_ID)
+    ]
     return [
-        ("Trial table", SweepScreen.BINDINGS),
+        ("Trial table", table),
+        ("Confirming a stop or pause", ConfirmModal.BINDINGS),
         ("Trial detail", TrialDetailScreen.BINDINGS),
         ("Plots", PlotScreen.BINDINGS),
         ("Everywhere", [*TuneTermApp.BINDINGS, palette]),

@@ -41,7 +41,7 @@ def param_key(name: str) -> str:
 def state_text(row: TrialRow) -> str:
     """The state cell: the row's state, or the action waiting for the driver ("stopping…")."""
     if row.pending_action:
-        return f"{printable(row.pending_action)}…"
+        return printable(row.pending_action)
     return printable(row.state)
 
 
@@ -67,8 +67,10 @@ class NaturalWidths:
         self.values["runtime"] = 7  # H:MM:SS, so that a long trial does not shift the layout
 
     def grow(self, rows: Iterable[TrialRow]) -> bool:
-        """Widen for `rows`; True if any column got wider."""
-        before = dict(self.values)
+        """Widen for `rows`; True if the layout may change: a column got wider than its title,
+        or a hyperparameter's values did (narrow layouts cut its title to them)."""
+        before = {key: self.natural(key) for key in self.values}
+        params_before = [self.values[param_key(name)] for name in self.params]
         values = self.values
         for row in rows:
             _widen(values, "trial_id", cell_len(printable(row.trial_id)))
@@ -78,7 +80,9 @@ class NaturalWidths:
             _widen(values, "best", len(metric_text(row.best_metric)))
             for name in self.params:
                 _widen(values, param_key(name), cell_len(param_text(row, name)))
-        return values != before
+        if params_before != [values[param_key(name)] for name in self.params]:
+            return True
+        return any(self.natural(key) != width for key, width in before.items())
 
     def natural(self, key: str) -> int:
         """Wide enough for the title and every value."""

@@ -182,7 +182,12 @@ class TrialDetailScreen(Screen[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = one_line(f"{type(event.worker.error).__name__}: {event.worker.error}", 160)
-        self.notify(f"Could not read the trial's results: {error}", severity="error", timeout=30)
+        self.notify(
+            f"Could not read the trial's results: {error}",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
         grid = self.query_one("#detail-metrics", Grid)
         await grid.remove_children()
         self.metrics_shown = None

@@ -57,6 +57,8 @@ class SweepFacts:
     """The count key the table is filtered on, if any."""
     feed_error: str | None = None
     """Why reading the store stopped, if it did."""
+    pending_action: str | None = None
+    """"stopping sweep…" while a request to stop the whole sweep waits for the driver."""
 
 
 def status_text(facts: SweepFacts) -> Text:
@@ -79,6 +81,8 @@ def first_line(facts: SweepFacts) -> Text:
         line.append(WAITING_TEXT, style="bold yellow")
         return line
     line.append_text(status_text(facts))
+    if facts.pending_action:
+        line.append(f"  {printable(facts.pending_action)}", style="bold yellow")
     line.append(f"  elapsed {duration(facts.elapsed)}")
     if facts.best_trial_id is not None:
         line.append("  best ")

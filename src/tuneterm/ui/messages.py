@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
+from tuneterm.model.control import ControlAction
 from tuneterm.model.trial import Result
 
 
@@ -48,3 +49,24 @@ class TrialDetailRequested(Message):
 class RefreshDue(Message):
     """A screen held back a data refresh (to redraw at most once a second) and wants it now;
     the app applies it when the output budget allows."""
+
+
+class ControlRequested(Message):
+    """The user confirmed a control request: stop, pause or resume a trial, or stop the sweep."""
+
+    def __init__(self, action: ControlAction, trial_id: str | None) -> None:
+        super().__init__()
+        self.action = action
+        self.trial_id = trial_id
+        """The trial it names; None for STOP_ALL."""
+
+
+class ControlFailed(Message):
+    """A control request could not be written to the store (the driver never saw it)."""
+
+    def __init__(self, action: ControlAction, trial_id: str | None, error: str) -> None:
+        super().__init__()
+        self.action = action
+        self.trial_id = trial_id
+        self.error = error
+        """What went wrong, in one line."""

@@ -1,4 +1,5 @@
-"""The main screen: the sweep's header, its trial table and the footer of keys."""
+"""The main screen: the sweep's header, its trial table and the footer of keys; the keys that
+stop, pause and resume trials ask here and send the request up to the app."""
 
 from __future__ import annotations
 
@@ -8,17 +9,31 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
+from tuneterm.model.control import ControlAction
 from tuneterm.model.sweep import SweepState
+from tuneterm.ui.confirm import (
+    READ_ONLY_TEXT,
+    SWEEP_QUESTION,
+    ConfirmModal,
+    refusal,
+    trial_question,
+)
+from tuneterm.ui.footer import KeyFooter
 from tuneterm.ui.header import COUNT_LABELS, SweepFacts, SweepHeader
-from tuneterm.ui.messages import TrialDetailRequested
+from tuneterm.ui.messages import ControlRequested, TrialDetailRequested
 from tuneterm.ui.trial_table import TrialTable
 
 FILTERS: tuple[str | None, ...] = (None, *(key for key, _ in COUNT_LABELS))
 """`f` cycles through these (None: every trial), skipping states no trial is in."""
 
 _MOVE = Binding.Group("Move", compact=True)
+CONTROL_ACTIONS = frozenset({"stop_trial", "pause_trial", "resume_trial", "stop_sweep"})
+"""Actions that write a request for the driver: disabled (shown dimmed) on a read-only source."""
+READ_ONLY_BINDING_ID = "control-read-only"
+NARROW_FOOTER_HIDES = ("pause_trial", "resume_trial", "stop_sweep", "command_palette")
+"""Footer keys left out below `WIDE_FOOTER` columns, so that 80 fit the rest (`?` lists all)."""
+WIDE_FOOTER = 132
 
 
 class SweepScreen(Screen[None]):
@@ -49,6 +64,34 @@ class SweepScreen(Screen[None]):
             "Filter",
             id="cycle-filter",
             tooltip="Show only trials in the next state (all, running, completed, ...)",
+        ),
+        Binding(
+            "x",
+            "stop_trial",
+            "Stop",
+            id="stop-trial",
+            tooltip="Stop the highlighted trial (asks first); it ends as stopped by the user",
+        ),
+        Binding(
+            "space,P",
+            "pause_trial",
+            "Pause",
+            id="pause-trial",
+            tooltip="Pause the highlighted trial (asks first), freeing its resources",
+        ),
+        Binding(
+            "r",
+            "resume_trial",
+            "Resume",
+            id="resume-trial",
+            tooltip="Resume the highlighted paused trial",
+        ),
+        Binding(
+            "X",
+            "stop_sweep",
+            "Stop sweep",
+            id="stop-sweep",
+            tooltip="Stop the whole sweep and every running trial (asks first)",
         ),
         Binding(
             "p",
@@ -122,6 +165,15 @@ class SweepScreen(Screen[None]):
             show=False,
             tooltip="Move the cursor up one screen",
         ),
+        # Comes after the control keys: when they are disabled (read-only), it says why.
+        Binding(
+            "x,space,P,r,X",
+            "explain_read_only",
+            "Read-only",
+            id=READ_ONLY_BINDING_ID,
+            show=False,
+            tooltip="Say why a plain Ray Tune directory cannot be controlled",
+        ),
     ]
 
     def __init__(
@@ -129,9 +181,13 @@ class SweepScreen(Screen[None]):
         state: SweepState,
         facts: Callable[[str | None], SweepFacts],
         clock: Callable[[], float],
+        *,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
         self.state = state
+        self.read_only = read_only
+        """No driver reads requests (a plain Ray Tune directory): the control keys are off."""
         self._facts = facts
         self._clock = clock
         self.sort_key = "trial_id"
@@ -145,7 +201,7 @@ class SweepScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield self.header
         yield self.table
-        yield Footer(compact=True)
+        yield KeyFooter(NARROW_FOOTER_HIDES, WIDE_FOOTER)
 
     def _curve_values(self, trial_id: str, width: int) -> Sequence[float]:
         with self.state.lock:
@@ -158,9 +214,11 @@ class SweepScreen(Screen[None]):
         self._pending_ids.update(changed_trial_ids)
         self._pending = True
 
-    def flush(self) -> None:
-        """Show the sweep state's current rows for the noted trials, the new order and header."""
+    def flush(self, max_bytes: int | None = None) -> None:
+        """Show the sweep state's current rows for the noted trials, the new order and header;
+        table lines past `max_bytes` (None: no limit) stay stale for the next flush."""
         if not self._pending:
+            self.table.paint_stale(max_bytes)
             return
         changed_ids, self._pending_ids, self._pending = self._pending_ids, set(), False
         with self.state.lock:
@@ -169,7 +227,7 @@ class SweepScreen(Screen[None]):
             rows = {tid: self.state.row(tid) for tid in wanted}
             best = self.state.best()
             tuned = self.state.tuned
-        self.table.update_rows(rows, order, best.trial_id if best else None, tuned)
+        self.table.update_rows(rows, order, best.trial_id if best else None, tuned, max_bytes)
         self.header.show(self._facts(self.state_filter))
 
     def _order_locked(self) -> list[str]:
@@ -237,3 +295,54 @@ class SweepScreen(Screen[None]):
     def action_show_detail(self) -> None:
         if self.table.cursor_trial_id is not None:
             self.post_message(TrialDetailRequested(self.table.cursor_trial_id))
+
+    # -- control --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CONTROL_ACTIONS:
+            return None if self.read_only else True
+        if action == "explain_read_only":
+            return self.read_only
+        return True
+
+    def action_stop_trial(self) -> None:
+        self._ask(ControlAction.STOP)
+
+    def action_pause_trial(self) -> None:
+        self._ask(ControlAction.PAUSE)
+
+    def action_resume_trial(self) -> None:
+        self._ask(ControlAction.RESUME)
+
+    def action_stop_sweep(self) -> None:
+        self._ask(ControlAction.STOP_ALL)
+
+    def action_explain_read_only(self) -> None:
+        self.notify(READ_ONLY_TEXT, title="Read-only", severity="warning", markup=False)
+
+    def _ask(self, action: ControlAction) -> None:
+        """Refuse with a notification, or confirm (resuming needs no confirmation), then send."""
+        if self.read_only:
+            self.action_explain_read_only()
+            return
+        trial_id = None if action is ControlAction.STOP_ALL else self.table.cursor_trial_id
+        with self.state.lock:
+            row = self.state.row(trial_id) if trial_id and trial_id in self.state else None
+            refused = refusal(action, row, self.state.status, self.state.pending_action)
+            tuned = self.state.tuned
+        if refused is not None:
+            self.notify(refused, title="Nothing sent", severity="warning", markup=False)
+            return
+        if action is ControlAction.RESUME:
+            self.post_message(ControlRequested(action, trial_id))
+            return
+        question = SWEEP_QUESTION
+        if action is not ControlAction.STOP_ALL and row is not None:
+            question = trial_question(action, row, tuned)
+        self.app.push_screen(
+            ConfirmModal(question), lambda yes: self._confirmed(yes, action, trial_id)
+        )
+
+    def _confirmed(self, yes: bool | None, action: ControlAction, trial_id: str | None) -> None:
+        if yes:
+            self.post_message(ControlRequested(action, trial_id))

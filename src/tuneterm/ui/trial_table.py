@@ -2,7 +2,9 @@
 
 Each row's `Strip` is built once and cached until the trial changes; a data update repaints only
 the visible lines whose trial changed or moved, so a sweep where 1 trial in 10 reports costs a
-tenth of a full repaint on the wire. Adjacent cells of the same style are merged into one segment
+tenth of a full repaint on the wire. A data update may be given a byte allowance: lines past it stay
+stale (oldest first next time), so that no data frame is big enough to hold up a key. Column widths
+grow with the rows on screen, so an update costs O(visible rows). Adjacent cells of the same style are merged into one segment
 (Textual would otherwise send a full style sequence per cell).
 """
 
@@ -31,6 +33,8 @@ from tuneterm.ui.columns import (
 from tuneterm.ui.format import duration, fit, metric_text, sparkline
 
 BEST_MARK = "★"
+SEGMENT_BYTES = 24
+"""About what Textual writes per segment besides its text: the style sequence and reset."""
 CurveValues = Callable[[str, int], Sequence[float]]
 """(trial id, width) -> the trial's metric history downsampled to at most `width` points."""
 
@@ -64,6 +68,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         "trial-table--stopped",
         "trial-table--error",
         "trial-table--curve",
+        "trial-table--action",
     }
 
     def __init__(
@@ -93,6 +98,12 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.descending = False
         self.rows_painted = 0
         """Row strips built since mount (a cache miss each): what a data update cost."""
+        self.row_bytes = 0
+        """About what one row costs on the wire (from the rows built so far)."""
+        self.data_bytes = 0
+        """Estimated bytes of the stale lines repainted so far (what the output budget counts)."""
+        self._stale: dict[int, None] = {}
+        """Indices of visible lines that show old data, oldest first."""
 
     # -- data in --------------------------------------------------------------------------------
 
@@ -102,9 +113,11 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         order: Sequence[str],
         best_trial_id: str | None,
         tuned: Sequence[str] = (),
+        max_bytes: int | None = None,
     ) -> None:
         """Take changed rows, the new order and the hyperparameters to show (empty: the first
-        trial's config keys); repaint only the visible lines that changed."""
+        trial's config keys); repaint the visible lines that changed, as many as `max_bytes`
+        allows (None: all)."""
         self._rows.update(rows)
         self._tuned = list(tuned)
         dirty = set(rows)
@@ -113,18 +126,46 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.best_trial_id = best_trial_id
         for trial_id in dirty:
             self._strips.pop(trial_id, None)
-        if self._grow_columns(rows.values()):
-            self._set_order(order)
-            self.refresh()
-            return
         old_order = self._order
         self._set_order(order)
-        self._refresh_visible(
-            lambda index, trial_id: (
-                trial_id in dirty or index >= len(old_order) or old_order[index] != trial_id
-            ),
-            len(old_order),
-        )
+        if self._grow_columns(dirty):
+            self._stale.clear()
+            self.refresh()
+            return
+        self._mark_stale(dirty, old_order)
+        self.paint_stale(max_bytes)
+
+    @property
+    def has_stale_lines(self) -> bool:
+        """Whether visible lines still show older data than the table holds."""
+        return bool(self._stale)
+
+    def paint_stale(self, max_bytes: int | None = None) -> None:
+        """Repaint stale visible lines, oldest first, as many as `max_bytes` allows (at least
+        one; None: all)."""
+        top, body = round(self.scroll_offset.y), self._body_height()
+        visible = [index for index in self._stale if top <= index < top + body]
+        if len(visible) != len(self._stale):
+            self._stale = dict.fromkeys(visible)
+        row_bytes = self.row_bytes or 2 * max(1, self._layout_width)
+        count = len(visible) if max_bytes is None else max(1, max_bytes // row_bytes)
+        width = self.scrollable_content_region.width
+        for index in visible[:count]:
+            del self._stale[index]
+            self.refresh(Region(0, index - top + 1, width, 1))
+        self.data_bytes += min(count, len(visible)) * row_bytes
+
+    def _mark_stale(self, dirty: set[str], old_order: Sequence[str]) -> None:
+        top, body = round(self.scroll_offset.y), self._body_height()
+        order, stale = self._order, self._stale
+        for index in range(top, min(top + body, max(len(order), len(old_order)))):
+            if (
+                index >= len(order)
+                or index >= len(old_order)
+                or old_order[index] != order[index]
+                or order[index] in dirty
+            ):
+                stale.setdefault(index)
 
     def show_sort(self, sort_key: str, descending: bool) -> None:
         """Mark the sort column (▲ or ▼) in the title line; the order comes with `update_rows`."""
@@ -141,20 +182,36 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.cursor_trial_id = (
                 self._order[min(old_index, len(self._order) - 1)] if self._order else None
             )
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._order) + 1)
+        size = Size(self.scrollable_content_region.width, len(self._order) + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
 
-    def _grow_columns(self, rows: Iterable[TrialRow]) -> bool:
-        """Relayout if a column must widen or the hyperparameters shown changed."""
+    def _visible_rows(self, among: Iterable[str] | None = None) -> list[TrialRow]:
+        """The rows on screen (only those in `among`, if given)."""
+        top = round(self.scroll_offset.y)
+        shown = self._order[top : top + self._body_height()]
+        wanted = shown if among is None else [tid for tid in shown if tid in among]
+        return [self._rows[tid] for tid in wanted if tid in self._rows]
+
+    def _grow_columns(self, dirty: set[str]) -> bool:
+        """Relayout if a column must widen for a row on screen, or the hyperparameters shown
+        changed."""
         names = tuned_names(self._tuned, self._rows)
         if names != self._natural.params:
             self._natural = NaturalWidths(names)
-            self._natural.grow(self._rows.values())
+            self._natural.grow(self._visible_rows())
             self._relayout()
             return True
-        if self._natural.grow(rows):
+        if self._natural.grow(self._visible_rows(dirty)):
             self._relayout()
             return True
         return False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._natural.grow(self._visible_rows()):
+            self._relayout()
+            self.refresh()
 
     def _relayout(self) -> None:
         self._layout_width = self.scrollable_content_region.width
@@ -229,18 +286,6 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         if 1 <= line < self.scrollable_content_region.height:
             self.refresh(Region(0, line, self.scrollable_content_region.width, 1))
 
-    def _refresh_visible(self, changed: Callable[[int, str], bool], old_count: int) -> None:
-        top = round(self.scroll_offset.y)
-        width = self.scrollable_content_region.width
-        for line in range(1, self.scrollable_content_region.height):
-            index = top + line - 1
-            if index >= len(self._order):
-                if index < old_count:
-                    self.refresh(Region(0, line, width, 1))
-                continue
-            if changed(index, self._order[index]):
-                self.refresh(Region(0, line, width, 1))
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
@@ -272,6 +317,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
                 self._header = self._header_strip(width)
             return self._header
         index = round(self.scroll_offset.y) + y - 1
+        self._stale.pop(index, None)
         if index >= len(self._order):
             return Strip.blank(width, self._style(""))
         trial_id = self._order[index]
@@ -292,6 +338,8 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
             strip = self._build_row(self._rows[trial_id])
             self._strips[trial_id] = strip
             self.rows_painted += 1
+            built = _wire_bytes(strip)
+            self.row_bytes = (3 * self.row_bytes + built) // 4 if self.row_bytes else built
         return strip
 
     def _build_row(self, row: TrialRow) -> Strip:
@@ -312,7 +360,8 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         if key == "curve":
             return fit(sparkline(self._curve_values(row.trial_id, width)), width), "curve"
         if key == "state":
-            return fit(state_text(row), width), _CATEGORY_STYLE.get(row.category, "")
+            style = "action" if row.pending_action else _CATEGORY_STYLE.get(row.category, "")
+            return fit(state_text(row), width), style
         return fit(self._value_text(row, key), width, right=column.right), ""
 
     def _value_text(self, row: TrialRow, key: str) -> str:
@@ -341,6 +390,14 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
                 segments.append(Segment(" ", style))
             segments.append(Segment(fit(title, column.width, right=column.right), style))
         return _fitted(segments, width, style)
+
+
+def _wire_bytes(strip: Strip) -> int:
+    """About what writing `strip` as one line costs: its UTF-8 text, a style per segment and
+    the cursor move."""
+    segments = list(strip)
+    text = "".join(segment.text for segment in segments)
+    return len(text.encode("utf-8", "replace")) + SEGMENT_BYTES * len(segments) + 8
 
 
 def _fitted(segments: list[Segment], width: int, style: Style) -> Strip:
