@@ -11,6 +11,7 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tuneterm.model.experiment import ExperimentDir
 from tuneterm.model.store import Event, EventKind, Store
@@ -136,7 +137,9 @@ def tuneterm(
 
 
 def start_detached(config: Path, address: str, cwd: Path) -> ExperimentDir:
-    proc = tuneterm("run", str(config), "--detach", "--address", address, cwd=cwd, root=cwd / "runs")
+    proc = tuneterm(
+        "run", str(config), "--detach", "--address", address, cwd=cwd, root=cwd / "runs"
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return ExperimentDir(Path(proc.stdout.strip()))
 
@@ -170,7 +173,7 @@ def results(expdir: ExperimentDir, trial_id: str) -> list[int]:
     return [e.iteration or 0 for e in events(expdir, EventKind.RESULT, trial_id)]
 
 
-def meta(expdir: ExperimentDir) -> dict[str, object]:
+def meta(expdir: ExperimentDir) -> dict[str, Any]:
     with Store.open(expdir.store) as store:
         return store.meta()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import time
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -84,7 +85,9 @@ def test_plan_refuses_with_a_reason() -> None:
 def test_client_side_rejection_from_the_store_alone() -> None:
     running = Trial("t1", {}, TrialStatus.RUNNING)
     assert rejection(ControlAction.STOP, "t1", running) is None
-    assert rejection(ControlAction.RESUME, "t1", running) == "trial t1 is not paused (it is running)"
+    assert (
+        rejection(ControlAction.RESUME, "t1", running) == "trial t1 is not paused (it is running)"
+    )
     assert rejection(ControlAction.STOP, "t1", ended_trial()) == (
         "trial t1 already ended (completed at iteration 5)"
     )
@@ -106,7 +109,12 @@ def test_the_private_ray_api_of_tune_control_still_exists() -> None:
     assert control.control_assumptions_hold() == []
     parameters = {
         name: list(inspect.signature(getattr(TuneController, name)).parameters)
-        for name in ("stop_trial", "pause_trial", "_set_trial_status", "_unstage_trial_with_resources")
+        for name in (
+            "stop_trial",
+            "pause_trial",
+            "_set_trial_status",
+            "_unstage_trial_with_resources",
+        )
     }
     assert parameters == {
         "stop_trial": ["self", "trial"],
@@ -114,13 +122,13 @@ def test_the_private_ray_api_of_tune_control_still_exists() -> None:
         "_set_trial_status": ["self", "trial", "status"],
         "_unstage_trial_with_resources": ["self", "trial"],
     }
-    assert _TemporaryTrialState().ray_actor is None
+    assert _TemporaryTrialState().ray_actor is None  # type: ignore[no-untyped-call]
     # What a scheduler's choose_trial_to_run receives: the controller behind a whitelist.
     controller = mock.Mock(spec=TuneController)
     controller._resource_updater = mock.Mock()
-    wrapper = TuneController._wrapped(controller)
+    wrapper = TuneController._wrapped(controller)  # type: ignore[no-untyped-call]
     assert wrapper._tune_controller is controller
-    assert control.WRAPPER_WHITELIST <= wrapper._runner_whitelist_attr
+    assert control.WRAPPER_WHITELIST.issubset(wrapper._runner_whitelist_attr)
 
 
 def test_the_scheduler_pickles_without_its_store_connection(tmp_path: Path) -> None:
@@ -130,13 +138,38 @@ def test_the_scheduler_pickles_without_its_store_connection(tmp_path: Path) -> N
 
     store_path = tmp_path / "store.sqlite"
     Store.create(store_path, {"metric": "score", "mode": "max"}).close()
-    scheduler = RecordingFIFO()
+    scheduler: Any = RecordingFIFO()
     scheduler.enable_control(store_path)
     assert scheduler._trial_controller is not None
     scheduler._trial_controller.store  # noqa: B018  (open the connection)
-    copy = cloudpickle.loads(cloudpickle.dumps(scheduler))
+    copy = cloudpickle.loads(cloudpickle.dumps(scheduler))  # type: ignore[no-untyped-call]
     assert copy._trial_controller._store is None
     assert copy._trial_controller.store.meta()["metric"] == "score"
+
+
+def test_a_pause_forgets_the_stop_tune_cached_behind_an_in_flight_save() -> None:
+    from ray.tune.experiment import Trial as RayTrial
+    from ray.tune.schedulers import TrialScheduler
+
+    from tuneterm.tune import control
+
+    trial = mock.Mock(trial_id="t1", status=RayTrial.RUNNING, last_result={})
+    trial.temporary_state.ray_actor = None
+    controller = mock.Mock(
+        _trial_to_actor={trial: object()},
+        _staged_trials=set(),
+        _cached_trial_decisions={},
+        _queued_trial_decisions={},
+    )
+
+    def pause_trial(paused: object, should_checkpoint: bool) -> None:
+        # What Tune's _schedule_trial_stop does when the trial is saving.
+        controller._cached_trial_decisions["t1"] = TrialScheduler.STOP
+
+    wrapper = mock.Mock(_tune_controller=controller, pause_trial=mock.Mock(side_effect=pause_trial))
+    control._pause(wrapper, trial)
+    wrapper.pause_trial.assert_called_once_with(trial, should_checkpoint=False)
+    assert controller._cached_trial_decisions == {}
 
 
 # -- real sweeps ----------------------------------------------------------------------------------
@@ -146,7 +179,7 @@ def request_time(expdir: ExperimentDir, action: ControlAction) -> float:
     [request] = [
         e for e in events(expdir, EventKind.CONTROL_REQUESTED) if e.data["action"] == action.value
     ]
-    return request.time
+    return float(request.time)
 
 
 def stop_all(expdir: ExperimentDir, cwd: Path) -> None:
@@ -210,9 +243,8 @@ def test_pause_frees_the_trial_holds_it_and_resume_continues_from_its_checkpoint
     expdir = start_detached(config, ray_head.address, tmp_path)
     wait_for(started(expdir, 1, min_results=3), timeout=60)
     trial_id = trials(expdir)[1].trial_id
-    cli = {"cwd": tmp_path, "root": tmp_path / "runs"}
 
-    proc = tuneterm("pause", str(expdir.path), trial_id, **cli)
+    proc = tuneterm("pause", str(expdir.path), trial_id, cwd=tmp_path, root=tmp_path / "runs")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "paused at iteration" in proc.stdout and "resources are free" in proc.stdout
     [paused] = events(expdir, EventKind.TRIAL_PAUSED, trial_id)
@@ -228,11 +260,15 @@ def test_pause_frees_the_trial_holds_it_and_resume_continues_from_its_checkpoint
     assert results(expdir, trial_id) == before
     assert meta(expdir)["status"] == "running"
 
-    proc = tuneterm("resume-trial", str(expdir.path), trial_id, **cli)
+    proc = tuneterm(
+        "resume-trial", str(expdir.path), trial_id, cwd=tmp_path, root=tmp_path / "runs"
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "resumes from its last checkpoint" in proc.stdout
     assert trials(expdir)[1].status is TrialStatus.RUNNING
-    wait_for(lambda: len(results(expdir, trial_id)) >= len(before) + 2, timeout=30)
+    wait_for(lambda: len(results(expdir, trial_id)) >= len(before) + 4, timeout=30)
+    # Still running after several checkpoint saves: no decision from before the pause ended it.
+    assert trials(expdir)[1].status is TrialStatus.RUNNING
     after = results(expdir, trial_id)[len(before) :]
     # At most the epoch in flight at the pause is lost, and none is repeated.
     assert after[0] in (before[-1] + 1, before[-1])
@@ -268,10 +304,15 @@ def test_stop_all_ends_every_trial_and_the_sweep(tmp_path: Path, ray_head: RayHe
     config = write_config(tmp_path, "reporter", [1, 2, 3], period=30.0, cpu=1)
     expdir = start_detached(config, ray_head.address, tmp_path)
     wait_for(lambda: len(trials(expdir)) == 2, timeout=60)
+    # The waiting trial is known to Ray only (its id follows the others'); it can be paused too.
+    waiting_id = trials(expdir)[1].trial_id.rsplit("_", 1)[0] + "_00002"
+    proc = tuneterm("pause", str(expdir.path), waiting_id, cwd=tmp_path, root=tmp_path / "runs")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == f"trial {waiting_id} paused at iteration 0; its resources are free\n"
     stop_all(expdir, tmp_path)
     ended = events(expdir, EventKind.TRIAL_ENDED)
     assert {e.data["reason"] for e in ended} == {"user"}
-    # The one still waiting for a CPU is recorded too, as stopped before it started.
+    # The paused one that never ran is recorded too, as stopped before it started.
     assert len(ended) == 3
     assert all(e.time - request_time(expdir, ControlAction.STOP_ALL) < LATENCY_S for e in ended)
     assert all(t.reason is EndReason.USER for t in trials(expdir).values())
@@ -287,16 +328,17 @@ def test_requests_that_cannot_apply_are_refused_with_a_clear_message(
     expdir = start_detached(config, ray_head.address, tmp_path)
     wait_for(started(expdir, 2), timeout=60)
     done = trials(expdir)[1]
-    cli = {"cwd": tmp_path, "root": tmp_path / "runs"}
 
-    proc = tuneterm("stop", str(expdir.path), done.trial_id, **cli)
+    proc = tuneterm("stop", str(expdir.path), done.trial_id, cwd=tmp_path, root=tmp_path / "runs")
     assert proc.returncode == 2
     assert proc.stderr == f"error: trial {done.trial_id} already ended (completed at iteration 3)\n"
-    proc = tuneterm("pause", str(expdir.path), "nosuchtrial", **cli)
+    proc = tuneterm("pause", str(expdir.path), "nosuchtrial", cwd=tmp_path, root=tmp_path / "runs")
     assert proc.returncode == 2
     assert proc.stderr == "error: no trial nosuchtrial in this sweep\n"
     running_id = trials(expdir)[2].trial_id
-    proc = tuneterm("resume-trial", str(expdir.path), running_id, **cli)
+    proc = tuneterm(
+        "resume-trial", str(expdir.path), running_id, cwd=tmp_path, root=tmp_path / "runs"
+    )
     assert proc.returncode == 2
     assert proc.stderr == f"error: trial {running_id} is not paused (it is running)\n"
     # The driver refused the unknown id (the store cannot know of trials yet to start).
@@ -305,6 +347,6 @@ def test_requests_that_cannot_apply_are_refused_with_a_clear_message(
     assert refused.trial_id == "nosuchtrial"
     stop_all(expdir, tmp_path)
 
-    proc = tuneterm("stop", str(expdir.path), running_id, **cli)
+    proc = tuneterm("stop", str(expdir.path), running_id, cwd=tmp_path, root=tmp_path / "runs")
     assert proc.returncode == 2
     assert proc.stderr == "error: the sweep is not running (it is stopped)\n"

@@ -218,6 +218,20 @@ async def test_data_refreshes_wait_for_the_output_budget_but_keys_do_not(sweep, 
         assert not app.meter.over_budget()
 
 
+async def test_a_data_update_paints_only_what_one_frame_may_cost(sweep, make_app) -> None:
+    app = make_app(sweep.path, output_budget=3_000)  # 300 bytes a data frame: one row at a time
+    async with app.run_test(size=(120, 24)) as pilot:
+        await wait_for_events(pilot, app, sweep.event_count)
+        table = app.sweep_screen.table
+        await pilot.pause(1.1)  # what earlier frames cost ages out
+        for trial_id in ("a1b2c_00006", "a1b2c_00008"):
+            sweep.report(trial_id, 9, 0.93)
+        await wait_for_events(pilot, app, sweep.event_count)
+        assert table.cell_text("a1b2c_00008", "last") == "0.93"
+        assert table.has_stale_lines  # the other row goes out in a later frame
+        await wait_until(pilot, lambda: not table.has_stale_lines, timeout=3.0)
+
+
 async def test_arrow_keys_move_the_cursor_through_a_long_table(tmp_path: Path, make_app) -> None:
     many = record_sweep(tmp_path / "many")
     for index in range(10, 60):

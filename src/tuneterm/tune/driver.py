@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in RAY_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
     expdir = ExperimentDir(args.experiment_dir.resolve())
+    verb = "resuming" if args.resume else "starting"
+    print(f"tuneterm driver (pid {os.getpid()}): {verb} the sweep of {expdir.path}", flush=True)
     with Store.open(expdir.store) as store:
         store.set_meta(**driver_identity())
         return run_sweep(expdir, store, args.address, resume=args.resume)
@@ -115,6 +117,9 @@ def _fit(
     try:
         tuner = _restored_tuner(expdir, config) if resume else _new_tuner(expdir, config)
         store.record_experiment_started(**_cluster_facts(ray, address), resumed=resume)
+        if resume:
+            # What the earlier run ended with no longer describes the sweep.
+            store.set_meta(ended_at=None, message="")
         tuner.fit()
     finally:
         ray.shutdown()
@@ -127,8 +132,14 @@ def _callbacks(expdir: ExperimentDir) -> list[Any]:
     from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
     from tuneterm.tune.callback import StoreCallback
+    from tuneterm.tune.retention import CheckpointPruner
 
-    return [StoreCallback(expdir.store), JsonLoggerCallback(), CSVLoggerCallback()]
+    return [
+        StoreCallback(expdir.store),
+        CheckpointPruner(expdir.ray_storage / SWEEP_NAME),
+        JsonLoggerCallback(),
+        CSVLoggerCallback(),
+    ]
 
 
 def _scheduler(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
@@ -162,7 +173,9 @@ def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
             storage_path=str(expdir.ray_storage),
             callbacks=_callbacks(expdir),
             verbose=0,
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            # Ray keeps every checkpoint; CheckpointPruner deletes the superseded ones once
+            # the saved experiment state no longer needs them (num_to_keep breaks restores).
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
             failure_config=tune.FailureConfig(max_failures=0),
         ),
     )

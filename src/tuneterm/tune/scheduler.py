@@ -10,6 +10,7 @@ stop/pause/resume requests within a step (see control.py).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ from ray.tune.schedulers import (
 )
 
 from tuneterm.model.trial import EndReason
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from tuneterm.tune.control import TrialController
@@ -81,7 +84,11 @@ class _TakesControlRequests:
     def choose_trial_to_run(self, tune_controller: Any) -> Any:
         control = self._trial_controller
         if control is not None:
-            control.step(tune_controller, self.metric)
+            try:
+                control.step(tune_controller, self.metric)
+            except Exception:
+                # An unreadable store must not end the sweep; requests wait for the next step.
+                logger.exception("applying control requests failed")
         trials = tune_controller.get_trials()
         for trial in trials:
             if trial.status == "PENDING":

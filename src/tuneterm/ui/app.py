@@ -11,6 +11,7 @@ import shlex
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -44,6 +45,10 @@ from tuneterm.ui.sweep_screen import READ_ONLY_BINDING_ID, SweepScreen
 CLOCK_TICK = 1.0
 """Seconds between repaints of the elapsed time, only while the sweep runs."""
 JOIN_TIMEOUT = 2.0
+FIRST_PAINT_WAIT = 0.5
+"""Seconds the first paint waits for the first data, so that an empty table is not drawn first."""
+DATA_RETRY = 0.1
+"""Seconds until stale table lines left by a paced data refresh are painted."""
 NOTICE_MAX_AGE = 60.0
 """Refusals older than this when the dashboard attached are history, not news: not notified."""
 
@@ -100,6 +105,9 @@ class TuneTermApp(App[str]):
         self.sweep_screen = SweepScreen(
             self.state, self.sweep_facts, clock, read_only=source.read_only
         )
+        self._first_paint_hold: AbstractContextManager[None] | None = self.batch_update()
+        self._first_paint_hold.__enter__()
+        self._data_shown = False
 
     def get_default_screen(self) -> Screen[None]:
         return self.sweep_screen
@@ -110,6 +118,13 @@ class TuneTermApp(App[str]):
             driver.write = counting_writer(driver.write, self.meter)  # type: ignore[method-assign,assignment]
         self._feed_started = True
         self._ingest()
+        self.set_timer(FIRST_PAINT_WAIT, self._release_first_paint)
+
+    def _release_first_paint(self) -> None:
+        """Paint from now on (held since start so that the first frame shows data)."""
+        hold, self._first_paint_hold = self._first_paint_hold, None
+        if hold is not None:
+            hold.__exit__(None, None, None)
 
     def on_unmount(self) -> None:
         self._feed.stop_requested.set()
@@ -138,6 +153,7 @@ class TuneTermApp(App[str]):
                 screen.note_changes(message.changed_trial_ids)
         self._follow_clock()
         self.refresh_data()
+        self._release_first_paint()
         with self.state.lock:
             notices = self.state.take_notices()
         self._show_refusals(notices)
@@ -159,17 +175,27 @@ class TuneTermApp(App[str]):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        """Repaint what new data changed, unless the last second's output is over budget: then
-        try again once enough of it has aged out. Key presses repaint regardless."""
-        if self.meter.over_budget():
+        """Repaint what new data changed, paced by the output budget (see `tuneterm.ui.budget`):
+        at most the allowance's worth of table lines now, the rest soon. The first data is
+        painted at once. Key presses repaint regardless."""
+        allowance = self.meter.data_allowance() if self._data_shown else None
+        if allowance is not None and allowance <= 0:
             self.deferred_refreshes += 1
-            if self._retry_timer is None:
-                delay = max(0.05, self.meter.seconds_until_under())
-                self._retry_timer = self.set_timer(delay, self._retry_refresh)
+            self._retry_data(max(0.05, self.meter.seconds_until_data()))
             return
-        self.sweep_screen.flush()
+        table = self.sweep_screen.table
+        painted = table.data_bytes
+        self.sweep_screen.flush(allowance)
+        self.meter.spend_data(table.data_bytes - painted)
+        self._data_shown = self._data_shown or self.events_seen > 0
+        if table.has_stale_lines:
+            self._retry_data(DATA_RETRY)
         if self.screen is not self.sweep_screen and hasattr(self.screen, "flush"):
             self.screen.flush()
+
+    def _retry_data(self, delay: float) -> None:
+        if self._retry_timer is None:
+            self._retry_timer = self.set_timer(delay, self._retry_refresh)
 
     def _retry_refresh(self) -> None:
         self._retry_timer = None

@@ -13,8 +13,12 @@ from tuneterm.model.store import Event
 from tuneterm.model.sweep import SweepState
 from tuneterm.ui.messages import SweepUpdated
 
-BATCH = 50_000
-"""Most events read per poll; a full batch means more are waiting, so the next poll is immediate."""
+BATCH = 5_000
+"""Most events read per poll; a full batch means more are waiting, so the next poll follows after
+`CATCH_UP_PAUSE`. Small batches keep the GIL free for the UI in short stretches while a big store
+is replayed, and keep the memory Python keeps for a batch's rows small."""
+CATCH_UP_PAUSE = 0.005
+"""Seconds between full batches: the UI thread takes the GIL, so keys are answered in a replay."""
 LIVENESS_INTERVAL = 2.0
 """Seconds between checks that the driver process still runs."""
 BUSY_QUEUE = 20
@@ -58,8 +62,10 @@ class SweepFeed:
         alive: bool | None = None
         alive_changed = False
         alive_checked = -LIVENESS_INTERVAL
+        posted_at = -self.poll_interval
         while not self.stop_requested.is_set():
             events = self._poll()
+            behind = len(events) >= BATCH
             if events:
                 with self.state.lock:
                     changed_ids |= self.state.apply(events)
@@ -72,12 +78,17 @@ class SweepFeed:
                     if now_alive is False:
                         self._adopt_meta_status()
                 alive = now_alive
-            if (event_count or alive_changed) and self.delivered.is_set():
+            # While catching up, the UI repaints at the polling rate, not once per batch.
+            due = not behind or time.monotonic() - posted_at >= self.poll_interval
+            if (event_count or alive_changed) and due and self.delivered.is_set():
+                posted_at = time.monotonic()
                 self.delivered.clear()
                 post(SweepUpdated(frozenset(changed_ids), event_count, alive))
                 changed_ids, event_count, alive_changed = set(), 0, False
-            if len(events) < BATCH:
+            if not behind:
                 self.stop_requested.wait(self._delay(queue_length()))
+            else:
+                time.sleep(CATCH_UP_PAUSE)
 
     def _poll(self) -> list[Event]:
         with self.source_lock:

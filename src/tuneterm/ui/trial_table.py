@@ -4,12 +4,13 @@ Each row's `Strip` is built once and cached until the trial changes; a data upda
 the visible lines whose trial changed or moved, so a sweep where 1 trial in 10 reports costs a
 tenth of a full repaint on the wire. A data update may be given a byte allowance: lines past it stay
 stale (oldest first next time), so that no data frame is big enough to hold up a key. Column widths
-grow with the rows on screen, so an update costs O(visible rows). Adjacent cells of the same style are merged into one segment
-(Textual would otherwise send a full style sequence per cell).
+grow with the rows on screen, so an update costs O(visible rows). Adjacent cells of the same
+style are merged into one segment (Textual would otherwise send a full style sequence per cell).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import ClassVar
 
@@ -33,6 +34,8 @@ from tuneterm.ui.columns import (
 from tuneterm.ui.format import duration, fit, metric_text, sparkline
 
 BEST_MARK = "★"
+SIZE_SYNC = 1.0
+"""Seconds the scroll height may lag behind trials added below the visible ones."""
 SEGMENT_BYTES = 24
 """About what Textual writes per segment besides its text: the style sequence and reset."""
 CurveValues = Callable[[str, int], Sequence[float]]
@@ -103,6 +106,8 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.data_bytes = 0
         """Estimated bytes of the stale lines repainted so far (what the output budget counts)."""
         self._stale: dict[int, None] = {}
+        self._size_synced_at = 0.0
+        self._size_sync_due = False
         """Indices of visible lines that show old data, oldest first."""
 
     # -- data in --------------------------------------------------------------------------------
@@ -128,7 +133,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._strips.pop(trial_id, None)
         old_order = self._order
         self._set_order(order)
-        if self._grow_columns(dirty):
+        if self._grow_columns():
             self._stale.clear()
             self.refresh()
             return
@@ -175,25 +180,49 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _set_order(self, order: Sequence[str]) -> None:
         old_index = self.cursor_index or 0
-        self._order = list(order)
-        self._index = {trial_id: index for index, trial_id in enumerate(self._order)}
+        if order != self._order:  # unchanged is the common case: skip rebuilding the index
+            self._order = list(order)
+            self._index = {trial_id: index for index, trial_id in enumerate(self._order)}
         if self.cursor_trial_id not in self._index:
             # The cursor's trial was filtered out: stay at the same height in the list.
             self.cursor_trial_id = (
                 self._order[min(old_index, len(self._order) - 1)] if self._order else None
             )
+        self._sync_virtual_size(force=False)
+
+    def _sync_virtual_size(self, force: bool = True) -> None:
+        """Give the scroll view the table's height. A change relayouts the screen and repaints it
+        whole, so while trials keep arriving below the fold that waits (up to `SIZE_SYNC` s, or
+        until the cursor moves)."""
         size = Size(self.scrollable_content_region.width, len(self._order) + 1)
-        if size != self.virtual_size:
+        current = self.virtual_size
+        if size == current:
+            return
+        now = time.monotonic()
+        if (
+            force
+            or size.width != current.width
+            or size.height < current.height
+            or current.height <= self.scrollable_content_region.height
+            or now - self._size_synced_at >= SIZE_SYNC
+        ):
+            self._size_synced_at = now
             self.virtual_size = size
+        elif not self._size_sync_due:
+            self._size_sync_due = True
+            self.set_timer(SIZE_SYNC, self._sync_virtual_size_later)
 
-    def _visible_rows(self, among: Iterable[str] | None = None) -> list[TrialRow]:
-        """The rows on screen (only those in `among`, if given)."""
+    def _sync_virtual_size_later(self) -> None:
+        self._size_sync_due = False
+        self._sync_virtual_size()
+
+    def _visible_rows(self) -> list[TrialRow]:
+        """The rows on screen (before the first layout: as many as the screen has lines)."""
         top = round(self.scroll_offset.y)
-        shown = self._order[top : top + self._body_height()]
-        wanted = shown if among is None else [tid for tid in shown if tid in among]
-        return [self._rows[tid] for tid in wanted if tid in self._rows]
+        body = self._body_height() if self.size.height else self.app.size.height
+        return [self._rows[tid] for tid in self._order[top : top + body] if tid in self._rows]
 
-    def _grow_columns(self, dirty: set[str]) -> bool:
+    def _grow_columns(self) -> bool:
         """Relayout if a column must widen for a row on screen, or the hyperparameters shown
         changed."""
         names = tuned_names(self._tuned, self._rows)
@@ -202,7 +231,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._natural.grow(self._visible_rows())
             self._relayout()
             return True
-        if self._natural.grow(self._visible_rows(dirty)):
+        if self._natural.grow(self._visible_rows()):
             self._relayout()
             return True
         return False
@@ -270,6 +299,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         if index < top:
             self.scroll_to(y=index, animate=False)
         elif index >= top + body:
+            self._sync_virtual_size()  # the scroll range may lag behind the rows
             self.scroll_to(y=index - body + 1, animate=False)
 
     def _body_height(self) -> int:
@@ -293,6 +323,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._header = None
 
     def on_resize(self, event: events.Resize) -> None:
+        self._natural.grow(self._visible_rows())
         self._relayout()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._order) + 1)
 
