@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from ptyprocess import PtyProcess
 
 from tests.conftest import RayHead
-from tests.test_sweep import TINY, only_experiment, wait_for
+from tests.test_sweep import TINY, only_experiment, ray_results, wait_for
 from tuneterm.model.experiment import effective_status
 from tuneterm.model.store import Store
 
@@ -68,7 +69,9 @@ def test_dashboard_in_a_pty_quits_and_leaves_the_sweep_running(
     env = {**os.environ, "TUNETERM_ROOT": str(root), "TERM": term, "NO_COLOR": "1"}
     terminal = Terminal(
         [sys.executable, "-m", "tuneterm", "run", str(config), "--address", ray_head.address],
-        cwd=tmp_path, env=env, size=(24, 80),
+        cwd=tmp_path,
+        env=env,
+        size=(24, 80),
     )
     try:
         terminal.wait_for_text(lambda s: "tiny" in s, timeout=30)
@@ -90,3 +93,37 @@ def test_dashboard_in_a_pty_quits_and_leaves_the_sweep_running(
     wait_for(lambda: Store.open(expdir.store).meta().get("status") == "finished", timeout=120)
     with Store.open(expdir.store) as store:
         assert all(t.last_iteration == 12 for t in store.trials())
+
+
+def test_a_sigkilled_dashboard_leaves_a_sweep_that_records_every_result(
+    tmp_path: Path, ray_head: RayHead
+) -> None:
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY.replace("epochs = 3", "epochs = 8"))
+    root = tmp_path / "runs"
+    env = {**os.environ, "TUNETERM_ROOT": str(root), "TERM": "xterm-256color"}
+    terminal = Terminal(
+        [sys.executable, "-m", "tuneterm", "run", str(config), "--address", ray_head.address],
+        cwd=tmp_path,
+        env=env,
+        size=(24, 80),
+    )
+    try:
+        terminal.wait_for_text(lambda s: "running" in s, timeout=90)
+        # The terminal goes away: SIGHUP to the UI, then SIGKILL.
+        os.kill(terminal.process.pid, signal.SIGHUP)
+        os.kill(terminal.process.pid, signal.SIGKILL)
+    finally:
+        if terminal.process.isalive():
+            terminal.process.terminate(force=True)
+    expdir = only_experiment(root)
+    wait_for(lambda: Store.open(expdir.store).meta().get("status") == "finished", timeout=120)
+    with Store.open(expdir.store) as store:
+        ours = {(r.trial_id, r.iteration): r.metrics["accuracy"] for r in store.results()}
+    theirs = {
+        (trial_id, row["training_iteration"]): row["accuracy"]
+        for trial_id, rows in ray_results(expdir).items()
+        for row in rows
+    }
+    assert len(theirs) == 3 * 8
+    assert ours == pytest.approx(theirs)
