@@ -33,9 +33,9 @@ from tests.control_support import (  # noqa: E402
     start_detached,
     started,
     trials,
-    wait_for,
     write_config,
 )
+from tests.support import wait_for  # noqa: E402
 
 from tuneterm.model.control import ControlAction  # noqa: E402
 from tuneterm.model.experiment import ExperimentDir  # noqa: E402

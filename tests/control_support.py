@@ -5,14 +5,12 @@ a temporary module, a config for them, and helpers that start a detached sweep a
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.support import tuneterm
 from tuneterm.model.experiment import ExperimentDir
 from tuneterm.model.store import Event, EventKind, Store
 from tuneterm.model.trial import Trial
@@ -121,36 +119,12 @@ def write_config(
     return path
 
 
-def tuneterm(
-    *args: str, cwd: Path, root: Path, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TUNETERM_ROOT": str(root)}
-    return subprocess.run(
-        [sys.executable, "-m", "tuneterm", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def start_detached(config: Path, address: str, cwd: Path) -> ExperimentDir:
     proc = tuneterm(
         "run", str(config), "--detach", "--address", address, cwd=cwd, root=cwd / "runs"
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return ExperimentDir(Path(proc.stdout.strip()))
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"condition not met in {timeout} s")
 
 
 def trials(expdir: ExperimentDir) -> dict[int, Trial]:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RayHead
-from tests.test_sweep import TINY, only_experiment, tuneterm
+from tests.support import only_experiment, tuneterm
+from tests.test_sweep import TINY
 from tuneterm.model.store import Store
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]

@@ -24,10 +24,9 @@ from tests.control_support import (
     start_detached,
     started,
     trials,
-    tuneterm,
-    wait_for,
     write_config,
 )
+from tests.support import tuneterm, wait_for
 from tuneterm.model.control import ControlAction, Plan, Step, plan, rejection
 from tuneterm.model.experiment import ExperimentDir
 from tuneterm.model.store import EventKind, Store

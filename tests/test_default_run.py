@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_sweep import only_experiment, tuneterm
+from tests.support import only_experiment, tuneterm
 from tuneterm.model.store import Store
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]

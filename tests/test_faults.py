@@ -18,10 +18,9 @@ from tests.control_support import (
     start_detached,
     started,
     trials,
-    tuneterm,
-    wait_for,
     write_config,
 )
+from tests.support import tuneterm, wait_for
 from tuneterm.model.experiment import ExperimentDir, effective_status
 from tuneterm.model.store import EventKind, Store
 from tuneterm.model.trial import EndReason

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RayHead
+from tests.support import only_experiment, ray_results, tuneterm, wait_for
 from tuneterm.model.experiment import ExperimentDir, effective_status
 from tuneterm.model.store import EventKind, Store
 from tuneterm.model.trial import EndReason
@@ -45,45 +46,6 @@ start_filters = { choice = [4, 8] }
 algorithm = "random"
 seed = 0
 """
-
-
-def tuneterm(
-    *args: str, cwd: Path, root: Path, timeout: float = 240
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TUNETERM_ROOT": str(root)}
-    return subprocess.run(
-        [sys.executable, "-m", "tuneterm", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def only_experiment(root: Path) -> ExperimentDir:
-    [path] = [p for p in root.iterdir() if p.is_dir()]
-    return ExperimentDir(path)
-
-
-def ray_results(expdir: ExperimentDir) -> dict[str, list[dict[str, float]]]:
-    """trial_id -> its results, from Ray's own result.json files."""
-    by_trial = {}
-    for result_file in expdir.ray_storage.glob("sweep/*/result.json"):
-        rows = [json.loads(line) for line in result_file.read_text().splitlines() if line]
-        if rows:
-            by_trial[rows[0]["trial_id"]] = rows
-    return by_trial
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.2) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

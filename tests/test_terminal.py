@@ -15,7 +15,8 @@ import pytest
 from ptyprocess import PtyProcess
 
 from tests.conftest import RayHead
-from tests.test_sweep import TINY, only_experiment, ray_results, wait_for
+from tests.support import only_experiment, ray_results, wait_for
+from tests.test_sweep import TINY
 from tuneterm.model.experiment import effective_status
 from tuneterm.model.store import Store
 
