@@ -23,7 +23,6 @@ from tuneterm.model.experiment import (
     list_experiments,
 )
 from tuneterm.model.store import Store
-from tuneterm.model.summary import summarize
 from tuneterm.model.text import format_value, printable
 from tuneterm.remote import NoAnswer, RequestRefused
 
@@ -342,27 +341,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def _follow(
     store: Store, process: subprocess.Popen[bytes], experiment_dir: str, since_seq: int
 ) -> str:
-    from tuneterm.ui.headless import EventPrinter, follow, summary_lines
+    from tuneterm.ui.headless import follow
 
-    if since_seq == 0:
-        return follow(store, sys.stdout, lambda: process.poll() is None, experiment_dir)
-    # A resumed sweep: its earlier "sweep ended" event must not end the following.
-    printer = EventPrinter(store, sys.stdout)
-    printer.last_seq = since_seq
-    while True:
-        printer.print_new()
-        if printer.ended_status is not None:
-            break
-        if process.poll() is not None:
-            printer.print_new()
-            if printer.ended_status is None:
-                printer.ended_status = "crashed"
-                print("The driver exited without ending the sweep; see driver.log.")
-            break
-        time.sleep(0.2)
-    for line in summary_lines(summarize(store.trials(), store.meta()), experiment_dir):
-        print(line)
-    return printer.ended_status
+    return follow(
+        store, sys.stdout, lambda: process.poll() is None, experiment_dir, since_seq=since_seq
+    )
 
 
 def cmd_ls(root: Path) -> int:

@@ -119,10 +119,13 @@ def follow(
     driver_running: Callable[[], bool],
     experiment_dir: str,
     poll_interval: float = 0.2,
+    since_seq: int = 0,
 ) -> str:
-    """Print events until the sweep ends (or its driver dies); return the final status."""
+    """Print events after `since_seq` until the sweep ends (or its driver dies); return the final
+    status. A resumed sweep starts after its earlier "sweep ended" event."""
     printer = EventPrinter(store, out)
-    if not store.events_since(0, limit=1):
+    printer.last_seq = since_seq
+    if not store.events_since(since_seq, limit=1):
         out.write("Starting Ray (its output goes to driver.log in the experiment directory)...\n")
     while True:
         printer.print_new()
