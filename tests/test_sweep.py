@@ -148,11 +148,11 @@ def user_config(tmp_path: Path, function: str, metric: str, extra: str = "") -> 
     return path
 
 
-def test_a_metric_never_reported_stops_the_sweep_with_a_clear_message(
-    tmp_path: Path, ray_head: RayHead
-) -> None:
-    config = user_config(tmp_path, "reports_wrong_metric", "accuracy")
-    proc = tuneterm(
+def run_headless(
+    config: Path, ray_head: RayHead, tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    """`tuneterm run CONFIG --headless` on the shared head, experiments under tmp_path/runs."""
+    return tuneterm(
         "run",
         str(config),
         "--headless",
@@ -162,6 +162,13 @@ def test_a_metric_never_reported_stops_the_sweep_with_a_clear_message(
         root=tmp_path / "runs",
         timeout=120,
     )
+
+
+def test_a_metric_never_reported_stops_the_sweep_with_a_clear_message(
+    tmp_path: Path, ray_head: RayHead
+) -> None:
+    config = user_config(tmp_path, "reports_wrong_metric", "accuracy")
+    proc = run_headless(config, ray_head, tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "experiment.metric" in proc.stdout and "reported no 'accuracy'" in proc.stdout
     assert "loss" in proc.stdout
@@ -172,16 +179,7 @@ def test_an_errored_trial_is_recorded_with_its_traceback_and_the_sweep_goes_on(
     tmp_path: Path, ray_head: RayHead
 ) -> None:
     config = user_config(tmp_path, "fails_at_two", "score")
-    proc = tuneterm(
-        "run",
-        str(config),
-        "--headless",
-        "--address",
-        ray_head.address,
-        cwd=tmp_path,
-        root=tmp_path / "runs",
-        timeout=120,
-    )
+    proc = run_headless(config, ray_head, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with Store.open(only_experiment(tmp_path / "runs").store) as store:
         by_x = {t.config["x"]: t for t in store.trials()}
