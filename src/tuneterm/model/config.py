@@ -6,6 +6,7 @@ key and the line, rather than a traceback from a worker process minutes into the
 
 import dataclasses
 import importlib
+import json
 import os
 import re
 import sys
@@ -52,6 +53,7 @@ __all__ = [
     "load_config",
     "locate_key",
     "parse_override",
+    "read_recorded_config",
 ]
 
 BUILTIN_METRICS: tuple[str, ...] = ("accuracy", "train_loss", "val_loss")
@@ -565,6 +567,31 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentCo
         if any(_is_within(error.key, set_key) for set_key in set_keys):
             raise ConfigError(_SET, error.key, None, error.message) from None
         raise ConfigError(file, error.key, locate_key(text, error.key), error.message) from None
+
+
+def read_recorded_config(path: Path) -> ExperimentConfig:
+    """The config.json a driver recorded, read back without the checks that depend on where it
+    is read (importing a custom trainable, the data set's directory): a dashboard started
+    elsewhere still gets the search space and the hypotheses. Raises ConfigError.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(str(path), "", None, f"cannot read: {error}") from None
+    try:
+        require(isinstance(data, dict), "", f"expected a JSON object, got {describe(data)}")
+        return ExperimentConfig(
+            experiment=_read(ExperimentSpec, _table(data, "experiment"), "experiment"),
+            trainable=_read(TrainableSpec, _table(data, "trainable"), "trainable"),
+            dataset=_read(DatasetSpec, _table(data, "dataset"), "dataset"),
+            search_space=parse_search_space(_table(data, "search_space")),
+            search=_read(SearchSpec, _table(data, "search"), "search"),
+            scheduler=_read(SchedulerSpec, _table(data, "scheduler"), "scheduler"),
+            resources=_read(ResourceSpec, _table(data, "resources"), "resources"),
+            hypotheses=_hypotheses(data.get("hypotheses", [])),
+        )
+    except ValidationError as error:
+        raise ConfigError(str(path), error.key, None, error.message) from None
 
 
 def _read_text(file: str) -> str:

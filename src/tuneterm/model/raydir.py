@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuneterm.model.config import ExperimentConfig, Hypothesis
 from tuneterm.model.control import ControlAction
+from tuneterm.model.notebook import HypothesisEntry, Note, VerdictRecord
 from tuneterm.model.store import Event, EventKind, numeric_metrics
 from tuneterm.model.trial import EndReason, Result
+from tuneterm.model.verdict import Verdict
 
 STATE_GLOB = "experiment_state-*.json"
 NOT_METRICS = frozenset(
@@ -239,6 +242,30 @@ class RayDirSource:
         raise ReadOnlySourceError(
             f"{self.path.name} is a plain Ray Tune directory, read-only: only sweeps started"
             f" with `tuneterm run` can be stopped, paused or resumed (not {action.value})"
+        )
+
+    def add_note(self, text: str, trial_id: str | None, iteration: int | None) -> Note:
+        raise self._read_only("notes")
+
+    def add_hypothesis(self, hypothesis: Hypothesis) -> None:
+        raise self._read_only("hypotheses")
+
+    def record_verdict(
+        self, hypothesis_id: str, verdict: Verdict, justification: str
+    ) -> VerdictRecord:
+        raise self._read_only("verdicts")
+
+    def notebook(self) -> tuple[list[HypothesisEntry], list[Note]]:
+        """Always empty: only a tuneterm store keeps a notebook."""
+        return [], []
+
+    def config(self) -> ExperimentConfig | None:
+        return None
+
+    def _read_only(self, what: str) -> ReadOnlySourceError:
+        return ReadOnlySourceError(
+            f"{self.path.name} is a plain Ray Tune directory, read-only: only sweeps started"
+            f" with `tuneterm run` keep {what}"
         )
 
     def close(self) -> None:

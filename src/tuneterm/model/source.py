@@ -12,11 +12,14 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from tuneterm.model.config import ConfigError, ExperimentConfig, Hypothesis, read_recorded_config
 from tuneterm.model.control import ControlAction
 from tuneterm.model.experiment import ExperimentDir, effective_status, process_alive
+from tuneterm.model.notebook import HypothesisEntry, Note, VerdictRecord, hypothesis_entries
 from tuneterm.model.raydir import RayDirSource, ray_experiments
 from tuneterm.model.store import Event, Store, StoreError
 from tuneterm.model.trial import Result
+from tuneterm.model.verdict import Verdict
 
 
 class SourceError(Exception):
@@ -52,6 +55,33 @@ class EventSource(Protocol):
         the UI's. A read-only source raises `raydir.ReadOnlySourceError`."""
         ...
 
+    # The notebook. Writes may block on a busy database, like `request_control`: call them from a
+    # worker thread. They raise `notebook.NotebookError` for bad input, and a read-only source
+    # raises `raydir.ReadOnlySourceError`.
+
+    def add_note(self, text: str, trial_id: str | None, iteration: int | None) -> Note:
+        """Record a note (about a trial at an iteration, or about the sweep)."""
+        ...
+
+    def add_hypothesis(self, hypothesis: Hypothesis) -> None:
+        """Record a hypothesis added while the sweep runs (check it first with
+        `notebook.check_live_hypothesis`: here only empty fields and taken ids are refused)."""
+        ...
+
+    def record_verdict(
+        self, hypothesis_id: str, verdict: Verdict, justification: str
+    ) -> VerdictRecord:
+        """Record a verdict on a config or live hypothesis; earlier verdicts stay as history."""
+        ...
+
+    def notebook(self) -> tuple[list[HypothesisEntry], list[Note]]:
+        """Every hypothesis (config ones first) with its verdicts, and every note in time order."""
+        ...
+
+    def config(self) -> ExperimentConfig | None:
+        """The experiment's recorded config; None when there is none (plain Ray Tune files)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -66,6 +96,7 @@ class StoreSource:
         self._last_seq = 0
         self._control_store: Store | None = None
         self._control_lock = threading.Lock()
+        self._config: ExperimentConfig | None = None
 
     def meta(self) -> dict[str, Any]:
         """The store's meta, with "status" "crashed" if the driver died without saying so."""
@@ -94,9 +125,50 @@ class StoreSource:
         """Written through a second connection, so that a write waiting on the driver's lock
         never holds up polling (which may run on another thread at the same time)."""
         with self._control_lock:
-            if self._control_store is None:
-                self._control_store = Store.open(self._store.path)
-            return self._control_store.request_control(action, trial_id)
+            return self._writer().request_control(action, trial_id)
+
+    def add_note(self, text: str, trial_id: str | None, iteration: int | None) -> Note:
+        """Through the second connection, as `request_control`; so is every notebook call."""
+        with self._control_lock:
+            return self._writer().add_note(text, trial_id, iteration)
+
+    def add_hypothesis(self, hypothesis: Hypothesis) -> None:
+        with self._control_lock:
+            self._writer().add_hypothesis(hypothesis, config_ids=self._config_ids())
+
+    def record_verdict(
+        self, hypothesis_id: str, verdict: Verdict, justification: str
+    ) -> VerdictRecord:
+        with self._control_lock:
+            ids = self._config_ids()
+            return self._writer().record_verdict(
+                hypothesis_id, verdict, justification, config_ids=ids
+            )
+
+    def notebook(self) -> tuple[list[HypothesisEntry], list[Note]]:
+        with self._control_lock:
+            store = self._writer()
+            return hypothesis_entries(self.config(), store), store.notes()
+
+    def config(self) -> ExperimentConfig | None:
+        """Read once (it never changes); None when config.json is missing or unreadable."""
+        if self._config is None:
+            try:
+                self._config = read_recorded_config(ExperimentDir(self.path).config_json)
+            except ConfigError:
+                return None
+        return self._config
+
+    def _config_ids(self) -> list[str] | None:
+        """The config's hypothesis ids; None lets the store read config.json itself."""
+        config = self.config()
+        return None if config is None else [h.id for h in config.hypotheses]
+
+    def _writer(self) -> Store:
+        """The second connection (call with `_control_lock` held)."""
+        if self._control_store is None:
+            self._control_store = Store.open(self._store.path)
+        return self._control_store
 
     def close(self) -> None:
         self._store.close()

@@ -13,13 +13,15 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tuneterm.model import notebook
 from tuneterm.model.control import ControlAction, ControlRequest, ControlState
+from tuneterm.model.notebook import NOTEBOOK_SCHEMA, NotebookMixin, add_notebook_tables
 from tuneterm.model.trial import EndReason, Result, Trial, TrialStatus, better
 
 SCHEMA_VERSION = 1
@@ -78,6 +80,9 @@ class EventKind:
     CONTROL_RESOLVED = "control_resolved"
     TRIAL_PAUSED = "trial_paused"
     TRIAL_RESUMED = "trial_resumed"
+    NOTE_ADDED = notebook.NOTE_ADDED
+    HYPOTHESIS_ADDED = notebook.HYPOTHESIS_ADDED
+    VERDICT_RECORDED = notebook.VERDICT_RECORDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +114,7 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-class Store:
+class Store(NotebookMixin):
     """An experiment's SQLite store; see the module docstring for who writes and who reads."""
 
     FILENAME = "store.sqlite"
@@ -128,7 +133,7 @@ class Store:
             raise StoreError(f"{path}: a store already exists")
         conn = _connect(path)
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(_SCHEMA + _CONTROLS_SCHEMA)
+        conn.executescript(_SCHEMA + _CONTROLS_SCHEMA + NOTEBOOK_SCHEMA)
         with _transaction(conn):
             _put_meta(conn, {**meta, "schema_version": SCHEMA_VERSION})
         return cls(path, conn)
@@ -141,6 +146,7 @@ class Store:
         try:
             conn = _connect(path)
             _add_controls_table(conn)
+            add_notebook_tables(conn)
             return cls(path, conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from exc
@@ -170,7 +176,7 @@ class Store:
     def record_experiment_started(self, now: float | None = None, **data: Any) -> None:
         now = time.time() if now is None else now
         with _transaction(self._conn):
-            self._append(now, EventKind.EXPERIMENT_STARTED, None, None, data)
+            self.append_event(now, EventKind.EXPERIMENT_STARTED, None, None, data)
             _put_meta(self._conn, {"status": "running", "started_at": now, **data})
 
     def record_trial_started(
@@ -180,7 +186,7 @@ class Store:
         now = time.time() if now is None else now
         config_json = json.dumps(dict(config), default=str)
         with _transaction(self._conn):
-            self._append(now, EventKind.TRIAL_STARTED, trial_id, None, {"config": config})
+            self.append_event(now, EventKind.TRIAL_STARTED, trial_id, None, {"config": config})
             self._conn.execute(
                 "INSERT INTO trials (trial_id, config, status, started_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (trial_id) DO UPDATE SET status = excluded.status,"
@@ -233,7 +239,7 @@ class Store:
         if error is not None:
             data["error"] = error
         with _transaction(self._conn):
-            self._append(now, EventKind.TRIAL_ENDED, trial_id, iteration, data)
+            self.append_event(now, EventKind.TRIAL_ENDED, trial_id, iteration, data)
             self._conn.execute(
                 "UPDATE trials SET status = ?, ended_at = ?, reason = ?, stop_iteration = ?,"
                 " error = ? WHERE trial_id = ?",
@@ -246,7 +252,7 @@ class Store:
         """The sweep ended: status is "finished", "stopped" or "crashed"."""
         now = time.time() if now is None else now
         with _transaction(self._conn):
-            self._append(
+            self.append_event(
                 now, EventKind.EXPERIMENT_ENDED, None, None, {"status": status, "message": message}
             )
             _put_meta(self._conn, {"status": status, "ended_at": now, "message": message})
@@ -267,14 +273,14 @@ class Store:
         """The driver paused a trial at the user's request: its resources are free."""
         now = time.time() if now is None else now
         with _transaction(self._conn):
-            self._append(now, EventKind.TRIAL_PAUSED, trial_id, iteration, {})
+            self.append_event(now, EventKind.TRIAL_PAUSED, trial_id, iteration, {})
             self._set_status(trial_id, TrialStatus.PAUSED)
 
     def record_trial_resumed(self, trial_id: str, now: float | None = None) -> None:
         """A paused trial may run again; it restarts from its last reported checkpoint."""
         now = time.time() if now is None else now
         with _transaction(self._conn):
-            self._append(now, EventKind.TRIAL_RESUMED, trial_id, None, {})
+            self.append_event(now, EventKind.TRIAL_RESUMED, trial_id, None, {})
             self._set_status(trial_id, TrialStatus.RUNNING)
 
     def _set_status(self, trial_id: str, status: TrialStatus) -> None:
@@ -297,7 +303,7 @@ class Store:
             )
             request_id = int(cursor.lastrowid or 0)
             data = {"request_id": request_id, "action": action.value}
-            self._append(now, EventKind.CONTROL_REQUESTED, trial_id, None, data)
+            self.append_event(now, EventKind.CONTROL_REQUESTED, trial_id, None, data)
         return request_id
 
     def last_control_id(self) -> int:
@@ -347,9 +353,9 @@ class Store:
                 "UPDATE controls SET state = ?, message = ?, resolved_at = ? WHERE request_id = ?",
                 (state.value, message, now, request_id),
             )
-            self._append(now, EventKind.CONTROL_RESOLVED, request.trial_id, None, data)
+            self.append_event(now, EventKind.CONTROL_RESOLVED, request.trial_id, None, data)
 
-    def _append(
+    def append_event(
         self,
         now: float,
         kind: str,
@@ -357,10 +363,21 @@ class Store:
         iteration: int | None,
         data: Mapping[str, Any],
     ) -> None:
+        """Log an event; call it inside a write transaction (`transaction`)."""
         self._conn.execute(
             "INSERT INTO events (time, kind, trial_id, iteration, data) VALUES (?, ?, ?, ?, ?)",
             (now, kind, trial_id, iteration, json.dumps(dict(data), default=str)),
         )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE) for modules with tables of their own (notebook)."""
+        with _transaction(self._conn):
+            yield self._conn
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read-only statement."""
+        return self._conn.execute(sql, params).fetchall()
 
     # -- reading (any client) ---------------------------------------------------------------------
 
