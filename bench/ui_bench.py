@@ -14,7 +14,7 @@ case needs one) runs a feeder process appending results at a target rate in ~50 
     [8] launch to first table frame with 10,000 trials (<= 300 ms); ray/pandas/pyarrow imported?
     [9] RSS with 10,000 trials and 1,000,000 results (<= 80 MB); bytes per metric point
 
-    .venv/bin/python bench/ui_bench.py [--quick]    # --quick: shorter windows, 200,000 results
+    .venv/bin/python bench/ui_bench.py [--quick] [--only 8,3]    # --quick: shorter windows
 
 Key latency is read off the screen: the bytes are replayed into a pyte screen and a press counts
 from its write to the first read after which the cursor highlight is on the row it asked for
@@ -539,46 +539,56 @@ def leftover_children() -> list[str]:
     return found
 
 
-def run(plan: Plan) -> None:
+def run(plan: Plan, only: set[str]) -> None:
     rng = random.Random(7)
+
+    def wanted(figures: str) -> bool:
+        return not only or bool(only & set(figures.split()))
+
     with tempfile.TemporaryDirectory(prefix="tuneterm-ui-bench-") as tmp:
         root = Path(tmp)
         progress("building the small stores")
         # 100 iterations each: the iteration column stays 3 digits wide during the runs (a column
         # that widens repaints the whole table once; that is measured, but not in every window).
-        build_store(root / "k1000", 1_000, 100)
-        build_store(root / "t50", 50, 100)
-        build_store(root / "finished", 1_000, 100, finished=True)
-        attempt(
-            "1 4", "1,000 trials at 1,000 results/s", case_keys_at_1k, root / "k1000", plan, rng
+        small = [("k1000", 1_000, False), ("t50", 50, False), ("finished", 1_000, True)]
+        for name, trials, finished in small:
+            build_store(root / name, trials, 100, finished=finished)
+        cases: list[tuple[str, str, Callable[..., None], tuple[Any, ...]]] = [
+            ("1 4", "1,000 trials at 1,000 results/s", case_keys_at_1k, ("k1000", plan, rng)),
+            ("1 2", "1,000 trials at 10,000 results/s", case_keys_at_10k, ("k1000", plan, rng)),
+            ("5", "idle", case_idle, ("finished", plan)),
+            ("6", "bytes, 50 trials", case_bytes, ("t50", plan)),
+            ("7", "slow link", case_slow_link, ("t50", plan, rng)),
+        ]
+        for figures, name, case, (store, *rest) in cases:
+            if wanted(figures):
+                attempt(figures, name, case, root / store, *rest)
+        if wanted("8"):
+            build_store(root / "launch", 10_000, 10)
+            attempt("8", "launch, 10,000 trials", case_launch, root / "launch", plan)
+        if wanted("3 9"):
+            run_replay(root, plan, rng)
+
+
+def run_replay(root: Path, plan: Plan, rng: random.Random) -> None:
+    """[3] and [9]: memory baselines, then the 1,000,000-result replay."""
+    progress("[9] baseline memory: no trials; 10,000 trials without results")
+    build_store(root / "none", 0, 0)
+    build_store(root / "empty", 10_000, 0)
+    try:
+        baselines = (
+            baseline_memory(root / "none", table=False),
+            baseline_memory(root / "empty"),
         )
-        attempt(
-            "1 2", "1,000 trials at 10,000 results/s", case_keys_at_10k, root / "k1000", plan, rng
-        )
-        attempt("5", "idle", case_idle, root / "finished", plan)
-        attempt("6", "bytes, 50 trials", case_bytes, root / "t50", plan)
-        attempt("7", "slow link", case_slow_link, root / "t50", plan, rng)
-        build_store(root / "launch", 10_000, 10)
-        attempt("8", "launch, 10,000 trials", case_launch, root / "launch", plan)
-        progress("[9] baseline memory: no trials; 10,000 trials without results")
-        build_store(root / "none", 0, 0)
-        build_store(root / "empty", 10_000, 0)
-        try:
-            baselines = (
-                baseline_memory(root / "none", table=False),
-                baseline_memory(root / "empty"),
-            )
-        except Exception as exc:  # the dashboard under test may be broken: go on
-            figure("9", f"FAILED (baselines): {exc}", False)
-            baselines = (float("nan"), float("nan"))
-        started = time.monotonic()
-        build_store(
-            root / "replay", 10_000, plan.big_iterations, running=100, markers=[marker_value(4, 1)]
-        )
-        progress(
-            f"built 10,000 x {plan.big_iterations} results in {time.monotonic() - started:.1f} s"
-        )
-        attempt("3 9", "replay", case_replay, root / "replay", baselines, plan, rng)
+    except Exception as exc:  # the dashboard under test may be broken: go on
+        figure("9", f"FAILED (baselines): {exc}", False)
+        baselines = (float("nan"), float("nan"))
+    started = time.monotonic()
+    build_store(
+        root / "replay", 10_000, plan.big_iterations, running=100, markers=[marker_value(4, 1)]
+    )
+    progress(f"built 10,000 x {plan.big_iterations} results in {time.monotonic() - started:.1f} s")
+    attempt("3 9", "replay", case_replay, root / "replay", baselines, plan, rng)
 
 
 def attempt(figures: str, name: str, case: Callable[..., None], *args: Any) -> None:
@@ -596,6 +606,11 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="short windows (a ~1 minute smoke run)"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated figure numbers to run (e.g. 8 or 1,3); default: all",
+    )
     args = parser.parse_args()
     # Children are stopped by the context managers on the way out, whatever ends the run (a
     # shell starts background jobs with SIGINT ignored: restore it).
@@ -604,7 +619,7 @@ def main() -> None:
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     started = time.monotonic()
     load = os.getloadavg()[0]
-    run(QUICK if args.quick else FULL)
+    run(QUICK if args.quick else FULL, {n for n in args.only.split(",") if n})
     print(
         f"(load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, on"
         f" {os.cpu_count()} cores: anything else running skews these figures)",

@@ -307,6 +307,9 @@ class SweepState:
         self._first_config: dict[str, Any] = {}
         self._differing: set[str] = set()
         self._configs_seen = 0
+        self._order_cache: _OrderCache | None = None
+        self._order_dirty: set[str] = set()
+        """Trials changed since the last `order`, whose sort keys may have changed."""
 
     # -- folding events ----------------------------------------------------------------------
 
@@ -346,6 +349,7 @@ class SweepState:
                     self._consider_best(record)
             changed.add(trial_id)
         self.results_seen += results
+        self._order_dirty |= changed
         return changed
 
     def _apply_lifecycle(self, event: Event, changed: set[str]) -> None:
@@ -574,21 +578,44 @@ class SweepState:
     ) -> list[str]:
         """Trial ids sorted by `sort_key` (see SORT_KEYS, or "param:<name>"); None values last in
         both directions, ties in the order trials appeared. `now` is for "runtime" (default: the
-        wall clock).
+        wall clock). The previous order is reused while no changed trial's key changed: results
+        of running trials rarely move them (sorted by id, by state, by a parameter).
         """
+        params = (sort_key, descending, state_filter)
+        cache = self._order_cache
+        if cache is not None and cache.params == params and self._order_still_holds(cache):
+            self._order_dirty.clear()
+            return list(cache.order)
         key_of = self._sort_key(sort_key, time.time() if now is None else now)
+        keys: dict[str, Any] = {}
         keyed: list[tuple[Any, str]] = []
         missing: list[str] = []
         for record in self._records.values():
-            if state_filter is not None and record.category != state_filter:
+            key = keys[record.trial_id] = _filtered_key(key_of, record, state_filter)
+            if key is _FILTERED_OUT:
                 continue
-            key = key_of(record)
             if key is None:
                 missing.append(record.trial_id)
             else:
                 keyed.append((key, record.trial_id))
         keyed.sort(key=itemgetter(0), reverse=descending)
-        return [trial_id for _, trial_id in keyed] + missing
+        order = [trial_id for _, trial_id in keyed] + missing
+        if sort_key != "runtime":  # runtimes change by themselves
+            self._order_cache = _OrderCache(params, keys, order)
+        self._order_dirty.clear()
+        return list(order)
+
+    def _order_still_holds(self, cache: _OrderCache) -> bool:
+        if len(cache.keys) != len(self._records):
+            return False
+        key_of = self._sort_key(cache.params[0], 0.0)
+        state_filter = cache.params[2]
+        return all(
+            _filtered_key(key_of, self._records[trial_id], state_filter)
+            == cache.keys.get(trial_id, _FILTERED_OUT)
+            for trial_id in self._order_dirty
+            if trial_id in self._records
+        )
 
     def _sort_key(self, sort_key: str, now: float) -> Callable[[_TrialRecord], Any]:
         if sort_key.startswith("param:"):
@@ -605,6 +632,29 @@ class SweepState:
         if sort_key not in keys:
             raise ValueError(f"unknown sort key {sort_key!r}")
         return keys[sort_key]
+
+
+_FILTERED_OUT = object()
+"""The sort key of a trial that the state filter hides."""
+
+
+@dataclass(frozen=True, slots=True)
+class _OrderCache:
+    """The last order `SweepState.order` computed, and every trial's sort key in it."""
+
+    params: tuple[str, bool, str | None]
+    """Sort key, descending, state filter."""
+    keys: dict[str, Any]
+    """Trial id -> its sort key, or _FILTERED_OUT."""
+    order: list[str]
+
+
+def _filtered_key(
+    key_of: Callable[[_TrialRecord], Any], record: _TrialRecord, state_filter: str | None
+) -> Any:
+    if state_filter is not None and record.category != state_filter:
+        return _FILTERED_OUT
+    return key_of(record)
 
 
 def _action(value: Any) -> ControlAction | None:

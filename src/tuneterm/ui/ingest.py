@@ -50,9 +50,25 @@ class SweepFeed:
         self.finished = threading.Event()
         """Set when `run` has returned (the worker thread is a pool thread: not joinable)."""
 
-    def run(self, post: Callable[[Message], object], queue_length: Callable[[], int]) -> None:
+    def prime(self) -> tuple[frozenset[str], int]:
+        """Apply the first batch on the calling thread, before the app starts; returns the changed
+        trial ids and the event count. Read by the worker instead, it would compete for the GIL
+        with the app's start-up and delay the first frame by a batch's worth of start-up work."""
+        events = self._poll()
+        if not events:
+            return frozenset(), 0
+        with self.state.lock:
+            return frozenset(self.state.apply(events)), len(events)
+
+    def run(
+        self,
+        post: Callable[[Message], object],
+        queue_length: Callable[[], int],
+        first_delay: float = 0.0,
+    ) -> None:
         try:
-            self._follow(post, queue_length)
+            if not self.stop_requested.wait(first_delay):
+                self._follow(post, queue_length)
         finally:
             self.finished.set()
 
