@@ -219,6 +219,35 @@ def test_order_with_a_state_filter(store: Store) -> None:
         state.order("colour", descending=False)
 
 
+@pytest.mark.parametrize(
+    ("sort_key", "state_filter", "before", "after"),
+    [
+        # t6's new best moves it to the top: the kept order must not be reused.
+        ("best", None, "t4 t1 t6 t2 t3 t5", "t6 t4 t1 t2 t3 t5 t7"),
+        # By id nothing moves, whatever the results; the new trial joins.
+        ("trial_id", None, "t1 t2 t3 t4 t5 t6", "t1 t2 t3 t4 t5 t6 t7"),
+        # t4 ends: it leaves the running filter, which t7 joins.
+        ("trial_id", "running", "t4 t5", "t5 t7"),
+        # A trial without the parameter goes last.
+        ("param:lr", None, "t3 t2 t6 t4 t1 t5", "t3 t2 t6 t4 t1 t5 t7"),
+    ],
+)
+def test_the_order_follows_changes_after_it_was_computed(
+    store: Store, sort_key: str, state_filter: str | None, before: str, after: str
+) -> None:
+    record_sweep(store)
+    state = folded(store)
+    seq = store.last_seq()
+    ascending = sort_key != "best"
+    assert state.order(sort_key, not ascending, state_filter) == before.split()
+    store.record_result("t6", 2, {"acc": 0.95}, now=130.0)
+    store.record_result("t5", 1, {"acc": 0.1}, now=130.0)
+    store.record_trial_ended("t4", EndReason.COMPLETED, 2, now=131.0)
+    store.record_trial_started("t7", {"layers": 3}, now=132.0)
+    state.apply(store.tail(seq, "acc"))
+    assert state.order(sort_key, not ascending, state_filter) == after.split()
+
+
 def test_params_of_mixed_types_sort_numbers_then_strings() -> None:
     state = SweepState({"metric": "acc"})
     configs = [
