@@ -21,6 +21,7 @@ from typing import Any
 from tuneterm.model.config import ExperimentConfig
 from tuneterm.model.control import ControlAction, ControlState
 from tuneterm.model.experiment import ExperimentDir, driver_identity
+from tuneterm.model.journal_keeper import JournalThread
 from tuneterm.model.store import Store
 from tuneterm.model.trial import TrialStatus
 
@@ -67,6 +68,18 @@ def run_sweep(
         json.loads(expdir.config_json.read_text()), source=str(expdir.config_json)
     )
     reject_stale_requests(store)
+    # journal.md follows the sweep from a thread of its own; its last render sees the end.
+    with JournalThread(expdir, config):
+        return _run_and_record(expdir, store, config, address, resume)
+
+
+def _run_and_record(
+    expdir: ExperimentDir,
+    store: Store,
+    config: ExperimentConfig,
+    address: str | None,
+    resume: bool,
+) -> int:
     started_at = time.time()
     try:
         status = _fit(expdir, store, config, address, resume)
