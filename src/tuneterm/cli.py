@@ -25,6 +25,12 @@ from tuneterm.model.experiment import (
 from tuneterm.model.store import Store
 from tuneterm.model.text import format_value, printable
 from tuneterm.remote import NoAnswer, RequestRefused
+from tuneterm.report import (
+    add_compare_parser,
+    add_journal_parser,
+    compare_command,
+    journal_command,
+)
 
 CONTROL_ACTIONS = {
     "stop": ControlAction.STOP,
@@ -103,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("ls", help="list experiments")
     _add_control_commands(commands)
+    add_journal_parser(commands)
+    add_compare_parser(commands)
     return parser
 
 
@@ -147,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_control(args)
         if args.command == "resume":
             return cmd_resume(args)
+        if args.command == "journal":
+            return journal_command(args)
+        if args.command == "compare":
+            return compare_command(args)
         return cmd_ls(root)
     except (ConfigError, UsageError, RequestRefused) as exc:
         _fail(str(exc))
