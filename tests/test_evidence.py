@@ -323,6 +323,16 @@ def test_six_distinct_values_are_six_groups() -> None:
 # Nothing to compare -----------------------------------------------------------------------------
 
 
+def test_means_equal_but_for_float_rounding_are_level() -> None:
+    # mean(0.1, 0.2, 0.3) is 0.20000000000000004 in floats, mean(0.2, 0.2, 0.2) is 0.2.
+    curves = [curve(f"a{n}", {"optimizer": "adam"}, [v]) for n, v in enumerate([0.1, 0.2, 0.3])]
+    curves += [curve(f"s{n}", {"optimizer": "sgd"}, [0.2]) for n in range(3)]
+    evidence = judge("optimizer", "adam", OPTIMIZER, curves)
+    assert evidence.suggestion is Verdict.INCONCLUSIVE
+    assert "both sides level, within the spread 0.1" in evidence.reason
+    assert "e-17" not in evidence.reason
+
+
 def test_no_results_yet() -> None:
     pending = [TrialCurve("t7", {"optimizer": "adam"}, [], [])]
     for curves in ([], pending):

@@ -218,12 +218,18 @@ def _suggest(
     (claim, claim_name), (other, other_name) = sides
     gain = claim.stats.mean - other.stats.mean
     gain = gain if mode == "max" else -gain
+    if abs(gain) <= LEVEL * max(abs(claim.stats.mean), abs(other.stats.mean), 1.0):
+        gain = 0.0  # means equal but for rounding: no side is better
     spread = max(claim.stats.std, other.stats.std)
     compared = (
         f"{where}, {claim_name} {name} {claim.label} ({_describe(claim)}) vs "
         f"{other_name} {name} {other.label} ({_describe(other)})"
     )
-    side = f"claimed side {'better' if gain >= 0 else 'worse'} by {_num(abs(gain))}"
+    side = (
+        "both sides level"
+        if gain == 0
+        else f"claimed side {'better' if gain > 0 else 'worse'} by {_num(abs(gain))}"
+    )
     if min(claim.stats.n, other.stats.n) < MIN_TRIALS:
         thin = f"evidence is thin (fewer than {MIN_TRIALS} trials in a group)"
         return Verdict.INCONCLUSIVE, f"{thin}: {compared}; {side} (spread {_num(spread)})", True
@@ -271,6 +277,10 @@ def _sides(
 def _describe(group: GroupStats) -> str:
     stats = group.stats
     return f"n={stats.n}, mean {_num(stats.mean)} ± {_num(stats.std)}"
+
+
+LEVEL = 1e-9
+"""Relative difference of two means below which they count as equal (float rounding)."""
 
 
 def _num(value: float) -> str:
