@@ -97,7 +97,7 @@ def test_journal_output_writes_any_file(
         ("nothing", "{path}: not a tuneterm experiment directory"),
         ("bad-config", "{path}/config.json: cannot read: "),
         ("missing-config", "{path}/config.json: no such file"),
-        ("invalid-config", "{path}/config.json: experiment: missing required table"),
+        ("invalid-config", "{path}/config.json: experiment.name: required key is missing"),
     ],
 )
 def test_journal_errors_are_one_line_naming_the_path(

@@ -106,7 +106,7 @@ async def test_p_plots_the_metric_against_hyperparameters_and_the_curves(sweep, 
 
 async def test_question_mark_lists_every_key(sweep, make_app) -> None:
     app = make_app(sweep.path)
-    async with app.run_test(size=(120, 80)) as pilot:
+    async with app.run_test(size=(120, 160)) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)

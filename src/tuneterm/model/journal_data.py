@@ -6,13 +6,12 @@ pure function of a `JournalData`: the same data and `now` give the same Markdown
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuneterm.model.config import ConfigError, ExperimentConfig
+from tuneterm.model.config import ConfigError, ExperimentConfig, read_recorded_config
 from tuneterm.model.evidence import Distribution, Evidence, TrialCurve, distribution
 from tuneterm.model.evidence import hypothesis_evidence as evidence_for
 from tuneterm.model.experiment import ExperimentDir, effective_status
@@ -32,18 +31,15 @@ class JournalError(Exception):
 
 
 def load_experiment_config(expdir: ExperimentDir) -> ExperimentConfig:
-    """The config the driver runs (config.json), or JournalError naming the file."""
+    """The config the driver runs (config.json), or JournalError naming the file. Read without
+    the checks that depend on the host, so a journal can be written on another machine."""
     path = expdir.config_json
+    if not path.is_file():
+        raise JournalError(f"{path}: no such file (not a tuneterm experiment?)")
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise JournalError(f"{path}: no such file (not a tuneterm experiment?)") from None
-    except (OSError, ValueError) as exc:
-        raise JournalError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
-    try:
-        return ExperimentConfig.from_dict(data, source=str(path))
+        return read_recorded_config(path)
     except ConfigError as exc:
-        raise JournalError(str(exc)) from None
+        raise JournalError(" ".join(str(exc).split())) from None
 
 
 @dataclass(frozen=True, slots=True)

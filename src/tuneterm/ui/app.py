@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
-from textual import on, work
-from textual.app import App, SystemCommand
+from textual import events, on, work
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
@@ -27,11 +27,15 @@ from tuneterm.model.sweep import ControlNotice, SweepState
 from tuneterm.model.text import one_line
 from tuneterm.model.trial import Result
 from tuneterm.ui.budget import OutputMeter, counting_writer
+from tuneterm.ui.compare import CompareScreen
 from tuneterm.ui.confirm import ConfirmModal
 from tuneterm.ui.detail import TrialDetailScreen
 from tuneterm.ui.header import SweepFacts
 from tuneterm.ui.help import HelpScreen, HelpSection
+from tuneterm.ui.hypotheses import HypothesesScreen
 from tuneterm.ui.ingest import SweepFeed
+from tuneterm.ui.journal_actions import JournalActions
+from tuneterm.ui.journal_view import JournalScreen
 from tuneterm.ui.messages import (
     ControlFailed,
     ControlRequested,
@@ -39,8 +43,10 @@ from tuneterm.ui.messages import (
     SweepUpdated,
     TrialDetailRequested,
 )
+from tuneterm.ui.note import NoteModal
 from tuneterm.ui.plots import PlotScreen
 from tuneterm.ui.sweep_screen import READ_ONLY_BINDING_ID, SweepScreen
+from tuneterm.ui.verdict import HypothesisModal, VerdictModal
 
 CLOCK_TICK = 1.0
 """Seconds between repaints of the elapsed time, only while the sweep runs."""
@@ -49,11 +55,14 @@ FIRST_PAINT_WAIT = 0.5
 """Seconds the first paint waits for the first data, so that an empty table is not drawn first."""
 DATA_RETRY = 0.1
 """Seconds until stale table lines left by a paced data refresh are painted."""
+INGEST_DELAY = 0.05
+"""Seconds from mount to the feed's start when the first batch was read before the app started:
+about the time the first frame takes."""
 NOTICE_MAX_AGE = 60.0
 """Refusals older than this when the dashboard attached are history, not news: not notified."""
 
 
-class TuneTermApp(App[str]):
+class TuneTermApp(JournalActions):
     """The dashboard of one sweep; its return value tells how to come back to it."""
 
     CSS_PATH = "tuneterm.tcss"
@@ -92,6 +101,7 @@ class TuneTermApp(App[str]):
         """Bytes written to the terminal in the last second; see `tuneterm.ui.budget`."""
         self._source_lock = threading.Lock()
         self._feed = SweepFeed(source, self.state, self._source_lock, poll_interval)
+        self._primed = self._feed.prime()
         self._feed_started = False
         self.events_seen = 0
         """Events applied since start; 0 means the driver has not written anything yet."""
@@ -105,6 +115,7 @@ class TuneTermApp(App[str]):
         self.sweep_screen = SweepScreen(
             self.state, self.sweep_facts, clock, read_only=source.read_only
         )
+        self.init_journal()
         self._first_paint_hold: AbstractContextManager[None] | None = self.batch_update()
         self._first_paint_hold.__enter__()
         self._data_shown = False
@@ -117,8 +128,18 @@ class TuneTermApp(App[str]):
         if driver is not None and not driver.is_headless:
             driver.write = counting_writer(driver.write, self.meter)  # type: ignore[method-assign,assignment]
         self._feed_started = True
+        changed_trial_ids, event_count = self._primed
+        if event_count:
+            self._feed.delivered.clear()
+            self.post_message(SweepUpdated(changed_trial_ids, event_count, None))
         self._ingest()
+        self.catch_up_journal()
         self.set_timer(FIRST_PAINT_WAIT, self._release_first_paint)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._feed.hold()
+        await super().on_event(event)
 
     def _release_first_paint(self) -> None:
         """Paint from now on (held since start so that the first frame shows data)."""
@@ -130,6 +151,7 @@ class TuneTermApp(App[str]):
         self._feed.stop_requested.set()
         if self._feed_started:
             self._feed.finished.wait(JOIN_TIMEOUT)
+        self.close_journal()
 
     # -- the live feed --------------------------------------------------------------------------
 
@@ -141,7 +163,10 @@ class TuneTermApp(App[str]):
         description="Follow the experiment's event store",
     )
     def _ingest(self) -> None:
-        self._feed.run(self.post_message, lambda: self.message_queue_size)
+        # After a primed first batch, the next ones wait for the first frame, so as not to compete
+        # with it for the GIL.
+        delay = INGEST_DELAY if self._primed[1] else 0.0
+        self._feed.run(self.post_message, lambda: self.message_queue_size, delay)
 
     @on(SweepUpdated)
     def _sweep_updated(self, message: SweepUpdated) -> None:
@@ -300,7 +325,13 @@ class TuneTermApp(App[str]):
     @on(TrialDetailRequested)
     def _show_detail(self, message: TrialDetailRequested) -> None:
         self.push_screen(
-            TrialDetailScreen(message.trial_id, self.state, self._trial_results, self.clock)
+            TrialDetailScreen(
+                message.trial_id,
+                self.state,
+                self._trial_results,
+                self.clock,
+                load_notes=None if self.source.read_only else self.trial_notes,
+            )
         )
 
     def _trial_results(self, trial_id: str) -> Sequence[Result]:
@@ -333,6 +364,18 @@ class TuneTermApp(App[str]):
         yield SystemCommand(
             "Plots", "Metric vs hyperparameter, learning curves", self.action_show_plots
         )
+        yield SystemCommand(
+            "Hypotheses", "Evidence for each hypothesis; mark verdicts", self.action_show_hypotheses
+        )
+        yield SystemCommand("Note", "Write a note in the journal", self.action_write_note)
+        yield SystemCommand(
+            "Journal", "The experiment's journal, rendered", self.action_show_journal
+        )
+        yield SystemCommand(
+            "Compare",
+            "This experiment beside the others in its directory",
+            self.action_show_compare,
+        )
         yield SystemCommand("Keys", "List every key (help)", self.action_show_help)
         yield SystemCommand(
             "Detach", "Leave the dashboard; the sweep keeps running", self.action_detach
@@ -357,6 +400,12 @@ def help_sections() -> list[HelpSection]:
         ("Confirming a stop or pause", ConfirmModal.BINDINGS),
         ("Trial detail", TrialDetailScreen.BINDINGS),
         ("Plots", PlotScreen.BINDINGS),
+        ("Hypotheses", HypothesesScreen.BINDINGS),
+        ("Marking a verdict", VerdictModal.BINDINGS),
+        ("Adding a hypothesis", HypothesisModal.BINDINGS),
+        ("Writing a note", NoteModal.BINDINGS),
+        ("Journal", JournalScreen.BINDINGS),
+        ("Compare", CompareScreen.BINDINGS),
         ("Everywhere", [*TuneTermApp.BINDINGS, palette]),
     ]
 

@@ -17,12 +17,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from tuneterm.model.markdown import when
+from tuneterm.model.notebook import Note
 from tuneterm.model.sweep import SweepState, TrialRow
 from tuneterm.model.text import one_line, printable
 from tuneterm.model.trial import Result
 from tuneterm.ui.chart import Chart, Figure, Series
 from tuneterm.ui.format import duration, metric_text
-from tuneterm.ui.messages import RefreshDue, TrialResultsLoaded
+from tuneterm.ui.messages import RefreshDue, TrialNotesLoaded, TrialResultsLoaded
+from tuneterm.ui.worker_errors import notify_failure
 
 RAY_TIMING = ("time_this_iter_s", "time_total_s")
 """Ray's own per-result timings: plotted after the trainable's metrics."""
@@ -31,6 +34,7 @@ RELOAD_INTERVAL = 1.0
 """Seconds between re-reads of a running trial's results."""
 
 ResultLoader = Callable[[str], Sequence[Result]]
+NoteLoader = Callable[[str], Sequence[Note]]
 
 
 def metric_names(results: Iterable[Result], experiment_metric: str) -> list[str]:
@@ -63,6 +67,18 @@ def config_text(config: dict[str, object]) -> Text:
     return text or Text("(no config recorded)", style="italic")
 
 
+def notes_text(notes: Sequence[Note]) -> Text:
+    """A trial's notes, oldest first, each with when and at which iteration it was written."""
+    text = Text()
+    for index, note in enumerate(notes):
+        if index:
+            text.append("\n")
+        at = f" · iteration {note.iteration}" if note.iteration is not None else ""
+        text.append(f"{when(note.time)}{at}\n", style="dim")
+        text.append(printable(note.text.rstrip()))
+    return text
+
+
 def summary_text(row: TrialRow, metric: str, now: float) -> Text:
     text = Text()
     text.append(f"Trial {printable(row.trial_id)}", style="bold")
@@ -84,6 +100,13 @@ class TrialDetailScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape", "app.pop_screen", "Back", id="detail-back", tooltip="Back to the trial table"
+        ),
+        Binding(
+            "n",
+            "app.write_note",
+            "Note",
+            id="detail-note",
+            tooltip="Write a note about this trial, stamped with its current iteration",
         ),
         Binding(
             "j",
@@ -109,9 +132,14 @@ class TrialDetailScreen(Screen[None]):
         state: SweepState,
         load_results: ResultLoader,
         clock: Callable[[], float],
+        *,
+        load_notes: NoteLoader | None = None,
     ) -> None:
         super().__init__()
         self.trial_id = trial_id
+        self._load_notes = load_notes
+        self.notes_shown: list[Note] | None = None
+        """The trial's notes shown, once loaded (None: not loaded, or no notebook)."""
         self.state = state
         self._load_results = load_results
         self._clock = clock
@@ -130,6 +158,7 @@ class TrialDetailScreen(Screen[None]):
         with VerticalScroll(id="detail-body"):
             yield Static(summary_text(row, self.state.metric, self._clock()), id="detail-summary")
             yield Static(config_text(row.config), id="detail-config", classes="section")
+            yield Static(id="detail-notes", classes="section")
             yield Grid(
                 Static(Text("loading results…", style="italic")),
                 id="detail-metrics",
@@ -148,7 +177,36 @@ class TrialDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#detail-config").border_title = "config"
         self.query_one("#detail-metrics").border_title = "metrics"
+        notes = self.query_one("#detail-notes")
+        notes.border_title = "notes"
+        notes.display = False
         self._load()
+        self.notebook_changed()
+
+    def note_subject(self) -> tuple[str | None, int | None]:
+        """What a note written now is stamped with: this trial and its current iteration."""
+        return self.trial_id, self._row().iteration
+
+    def notebook_changed(self) -> None:
+        if self._load_notes is not None:
+            self._read_notes(self._load_notes)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="trial-notes",
+        description="Read the notes about one trial",
+    )
+    def _read_notes(self, load_notes: NoteLoader) -> None:
+        self.post_message(TrialNotesLoaded(self.trial_id, load_notes(self.trial_id)))
+
+    @on(TrialNotesLoaded)
+    def _show_notes(self, message: TrialNotesLoaded) -> None:
+        self.notes_shown = list(message.notes)
+        notes = self.query_one("#detail-notes", Static)
+        notes.display = bool(message.notes)
+        notes.update(notes_text(message.notes))
 
     def action_scroll_detail(self, direction: int) -> None:
         body = self.query_one("#detail-body", VerticalScroll)
@@ -180,6 +238,9 @@ class TrialDetailScreen(Screen[None]):
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
+            return
+        if event.worker.group != "trial-results":
+            notify_failure(self, event)
             return
         error = one_line(f"{type(event.worker.error).__name__}: {event.worker.error}", 160)
         self.notify(

@@ -21,6 +21,9 @@ CATCH_UP_PAUSE = 0.005
 """Seconds between full batches: the UI thread takes the GIL, so keys are answered in a replay."""
 LIVENESS_INTERVAL = 2.0
 """Seconds between checks that the driver process still runs."""
+KEY_PRIORITY = 0.06
+"""Seconds the feed stays off the GIL after a key press, so that the answering frame is drawn
+without competing with a replay or a fast feed (new data waits at most this long)."""
 BUSY_QUEUE = 20
 """Messages waiting in the app's queue above which the feed polls less often."""
 BUSY_SLOWDOWN = 10.0
@@ -49,16 +52,33 @@ class SweepFeed:
         self.delivered.set()
         self.finished = threading.Event()
         """Set when `run` has returned (the worker thread is a pool thread: not joinable)."""
+        self._hold_until = 0.0
+        """Monotonic time before which the feed does not poll (see `hold`)."""
 
     def prime(self) -> tuple[frozenset[str], int]:
         """Apply the first batch on the calling thread, before the app starts; returns the changed
         trial ids and the event count. Read by the worker instead, it would compete for the GIL
-        with the app's start-up and delay the first frame by a batch's worth of start-up work."""
-        events = self._poll()
+        with the app's start-up and delay the first frame by a batch's worth of start-up work.
+        A failing read is left to the worker, which shows its error in the app."""
+        try:
+            events = self._poll()
+        except Exception:
+            return frozenset(), 0
         if not events:
             return frozenset(), 0
         with self.state.lock:
             return frozenset(self.state.apply(events)), len(events)
+
+    def hold(self, seconds: float = KEY_PRIORITY) -> None:
+        """Keep off the GIL for `seconds` from now (called from the UI thread on a key press)."""
+        self._hold_until = time.monotonic() + seconds
+
+    def _wait_for_ui(self) -> None:
+        """Wait out a hold, but at most KEY_PRIORITY: keys pressed in a row must not starve the
+        feed."""
+        left = min(self._hold_until - time.monotonic(), KEY_PRIORITY)
+        if left > 0:
+            self.stop_requested.wait(left)
 
     def run(
         self,
@@ -80,6 +100,7 @@ class SweepFeed:
         alive_checked = -LIVENESS_INTERVAL
         posted_at = -self.poll_interval
         while not self.stop_requested.is_set():
+            self._wait_for_ui()
             events = self._poll()
             behind = len(events) >= BATCH
             if events:

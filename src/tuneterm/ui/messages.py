@@ -6,8 +6,11 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
+from tuneterm.model.config import Hypothesis
 from tuneterm.model.control import ControlAction
+from tuneterm.model.notebook import Note
 from tuneterm.model.trial import Result
+from tuneterm.model.verdict import Verdict
 
 
 class SweepUpdated(Message):
@@ -36,6 +39,15 @@ class TrialResultsLoaded(Message):
         super().__init__()
         self.trial_id = trial_id
         self.results = results
+
+
+class TrialNotesLoaded(Message):
+    """The notes about one trial, read from the store for the detail screen."""
+
+    def __init__(self, trial_id: str, notes: Sequence[Note]) -> None:
+        super().__init__()
+        self.trial_id = trial_id
+        self.notes = notes
 
 
 class TrialDetailRequested(Message):
@@ -70,3 +82,65 @@ class ControlFailed(Message):
         self.trial_id = trial_id
         self.error = error
         """What went wrong, in one line."""
+
+
+class NoteSubmitted(Message):
+    """The user finished a note; the app writes it to the store."""
+
+    def __init__(self, text: str, trial_id: str | None, iteration: int | None) -> None:
+        super().__init__()
+        self.text = text
+        self.trial_id = trial_id
+        """The trial highlighted when the editor opened (None: a note on the whole sweep)."""
+        self.iteration = iteration
+        """That trial's iteration when the editor opened."""
+
+
+class VerdictSubmitted(Message):
+    """The user marked a hypothesis; the app writes the verdict to the store."""
+
+    def __init__(self, hypothesis_id: str, verdict: Verdict, justification: str) -> None:
+        super().__init__()
+        self.hypothesis_id = hypothesis_id
+        self.verdict = verdict
+        self.justification = justification
+
+
+class HypothesisSubmitted(Message):
+    """The user filled in a new hypothesis (already checked against the search space)."""
+
+    def __init__(self, hypothesis: Hypothesis) -> None:
+        super().__init__()
+        self.hypothesis = hypothesis
+
+
+class NotebookSaved(Message):
+    """A note, verdict or hypothesis is in the store (only now is it shown)."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__()
+        self.summary = summary
+        """What was saved, in one line ("Note saved", "H1 marked CONFIRMED")."""
+
+
+class NotebookWriteFailed(Message):
+    """A note, verdict or hypothesis could not be written (nothing was saved)."""
+
+    def __init__(self, what: str, error: str, note_text: str | None = None) -> None:
+        super().__init__()
+        self.what = what
+        """What was being saved ("the note", "the verdict", "the hypothesis")."""
+        self.error = error
+        """Why, in one line."""
+        self.note_text = note_text
+        """The unsaved note's text, kept as a draft so that no word is lost."""
+
+
+class JournalFileWritten(Message):
+    """journal.md (or the file beside it, if journal.md was edited by hand) was re-rendered."""
+
+    def __init__(self, message: str, diverted: bool) -> None:
+        super().__init__()
+        self.message = message
+        self.diverted = diverted
+        """True when journal.md was edited outside tuneterm and left alone."""

@@ -31,7 +31,16 @@ _MOVE = Binding.Group("Move", compact=True)
 CONTROL_ACTIONS = frozenset({"stop_trial", "pause_trial", "resume_trial", "stop_sweep"})
 """Actions that write a request for the driver: disabled (shown dimmed) on a read-only source."""
 READ_ONLY_BINDING_ID = "control-read-only"
-NARROW_FOOTER_HIDES = ("pause_trial", "resume_trial", "stop_sweep", "command_palette")
+NARROW_FOOTER_HIDES = (
+    "reverse_sort",
+    "pause_trial",
+    "resume_trial",
+    "stop_sweep",
+    "app.show_hypotheses",
+    "app.show_journal",
+    "app.show_compare",
+    "command_palette",
+)
 """Footer keys left out below `WIDE_FOOTER` columns, so that 80 fit the rest (`?` lists all)."""
 WIDE_FOOTER = 132
 
@@ -101,6 +110,13 @@ class SweepScreen(Screen[None]):
             tooltip="Metric vs hyperparameter scatter and all learning curves",
         ),
         Binding(
+            "n",
+            "app.write_note",
+            "Note",
+            id="write-note",
+            tooltip="Write a note, stamped with the highlighted trial and its iteration",
+        ),
+        Binding(
             "question_mark",
             "app.show_help",
             "Help",
@@ -114,6 +130,27 @@ class SweepScreen(Screen[None]):
             "Quit",
             id="detach",
             tooltip="Leave the dashboard; the sweep keeps running (tuneterm attach DIR)",
+        ),
+        Binding(
+            "h",
+            "app.show_hypotheses",
+            "Hypotheses",
+            id="show-hypotheses",
+            tooltip="The hypotheses, their evidence so far; mark verdicts, add one",
+        ),
+        Binding(
+            "J",
+            "app.show_journal",
+            "Journal",
+            id="show-journal",
+            tooltip="The experiment's journal, rendered as journal.md will read",
+        ),
+        Binding(
+            "C",
+            "app.show_compare",
+            "Compare",
+            id="show-compare",
+            tooltip="This experiment beside the others in its directory",
         ),
         Binding(
             "down,j",
@@ -291,6 +328,14 @@ class SweepScreen(Screen[None]):
 
     def action_page_up(self) -> None:
         self.table.page(-1)
+
+    def note_subject(self) -> tuple[str | None, int | None]:
+        """What a note written now is stamped with: the highlighted trial and its iteration."""
+        trial_id = self.table.cursor_trial_id
+        with self.state.lock:
+            if trial_id is None or trial_id not in self.state:
+                return None, None
+            return trial_id, self.state.row(trial_id).iteration
 
     def action_show_detail(self) -> None:
         if self.table.cursor_trial_id is not None:
