@@ -88,3 +88,32 @@ def experiments_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "experiments"
     monkeypatch.setenv("TUNETERM_ROOT", str(root))
     return root
+
+
+def _driver_pids() -> set[int]:
+    """Processes running a tuneterm driver (`python -m tuneterm.tune.driver`)."""
+    found = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if b"tuneterm.tune.driver" in cmdline.read_bytes():
+                found.add(int(cmdline.parent.name))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_driver_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Kill the drivers a Ray test started and left running (a test that failed half-way, say):
+    on the shared head, a leftover sweep would hold the CPUs the next tests' trials need."""
+    if "ray_head" not in request.fixturenames:
+        yield
+        return
+    before = _driver_pids()
+    yield
+    for pid in _driver_pids() - before:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            group = os.getpgid(pid)
+            # Drivers run in a session of their own; never signal this test run's own group.
+            if group == os.getpgid(0):
+                os.kill(pid, signal.SIGKILL)
+            else:
+                os.killpg(group, signal.SIGKILL)

@@ -27,15 +27,11 @@ from tuneterm.model.sweep import ControlNotice, SweepState
 from tuneterm.model.text import one_line
 from tuneterm.model.trial import Result
 from tuneterm.ui.budget import OutputMeter, counting_writer
-from tuneterm.ui.compare import CompareScreen
 from tuneterm.ui.confirm import ConfirmModal
-from tuneterm.ui.detail import TrialDetailScreen
 from tuneterm.ui.header import SweepFacts
 from tuneterm.ui.help import HelpScreen, HelpSection
-from tuneterm.ui.hypotheses import HypothesesScreen
 from tuneterm.ui.ingest import SweepFeed
 from tuneterm.ui.journal_actions import JournalActions
-from tuneterm.ui.journal_view import JournalScreen
 from tuneterm.ui.messages import (
     ControlFailed,
     ControlRequested,
@@ -43,10 +39,7 @@ from tuneterm.ui.messages import (
     SweepUpdated,
     TrialDetailRequested,
 )
-from tuneterm.ui.note import NoteModal
-from tuneterm.ui.plots import PlotScreen
 from tuneterm.ui.sweep_screen import READ_ONLY_BINDING_ID, SweepScreen
-from tuneterm.ui.verdict import HypothesisModal, VerdictModal
 
 CLOCK_TICK = 1.0
 """Seconds between repaints of the elapsed time, only while the sweep runs."""
@@ -321,9 +314,12 @@ class TuneTermApp(JournalActions):
             )
 
     # -- screens --------------------------------------------------------------------------------
+    # Imported when first opened, so that the first frame does not wait for them.
 
     @on(TrialDetailRequested)
     def _show_detail(self, message: TrialDetailRequested) -> None:
+        from tuneterm.ui.detail import TrialDetailScreen
+
         self.push_screen(
             TrialDetailScreen(
                 message.trial_id,
@@ -340,6 +336,8 @@ class TuneTermApp(JournalActions):
             return self.source.trial_results(trial_id)
 
     def action_show_plots(self) -> None:
+        from tuneterm.ui.plots import PlotScreen
+
         self.push_screen(PlotScreen(self.state))
 
     def action_show_help(self) -> None:
@@ -383,6 +381,14 @@ class TuneTermApp(JournalActions):
 
 
 def help_sections() -> list[HelpSection]:
+    from tuneterm.ui.compare import CompareScreen
+    from tuneterm.ui.detail import TrialDetailScreen
+    from tuneterm.ui.hypotheses import HypothesesScreen
+    from tuneterm.ui.journal_view import JournalScreen
+    from tuneterm.ui.note import NoteModal
+    from tuneterm.ui.plots import PlotScreen
+    from tuneterm.ui.verdict import HypothesisModal, VerdictModal
+
     palette = Binding(
         "ctrl+p",
         "command_palette",

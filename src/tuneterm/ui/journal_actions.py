@@ -12,14 +12,11 @@ from textual import on, work
 from textual.app import App
 
 from tuneterm.model.config import ExperimentConfig, Hypothesis
-from tuneterm.model.journal_data import JournalError
 from tuneterm.model.notebook import HypothesisEntry, Note
 from tuneterm.model.source import EventSource
 from tuneterm.model.sweep import SweepState
 from tuneterm.model.text import one_line
-from tuneterm.ui.compare import CompareScreen
-from tuneterm.ui.hypotheses import HypothesesScreen
-from tuneterm.ui.journal_view import JournalRenderer, JournalScreen
+from tuneterm.ui.journal_render import JournalRenderer
 from tuneterm.ui.messages import (
     HypothesisSubmitted,
     JournalFileWritten,
@@ -28,7 +25,6 @@ from tuneterm.ui.messages import (
     NoteSubmitted,
     VerdictSubmitted,
 )
-from tuneterm.ui.note import NoteModal
 
 READ_ONLY_NOTEBOOK = (
     "Read-only: a plain Ray Tune directory has no store to keep notes, hypotheses or verdicts in."
@@ -52,8 +48,12 @@ class JournalActions(App[str]):
         self.journal_renderer.close()
 
     # -- screens ----------------------------------------------------------------------------------
+    # Each screen's module is imported when it is first opened: the dashboard's first frame does
+    # not wait for them.
 
     def action_show_hypotheses(self) -> None:
+        from tuneterm.ui.hypotheses import HypothesesScreen
+
         if not isinstance(self.screen, HypothesesScreen):
             screen = HypothesesScreen(
                 self.state, self._hypotheses_and_config, read_only=self.source.read_only
@@ -61,11 +61,15 @@ class JournalActions(App[str]):
             self.push_screen(screen)
 
     def action_show_journal(self) -> None:
+        from tuneterm.ui.journal_view import JournalScreen
+
         if not isinstance(self.screen, JournalScreen):
             screen = JournalScreen(self.journal_renderer.markdown, read_only=self.source.read_only)
             self.push_screen(screen)
 
     def action_show_compare(self) -> None:
+        from tuneterm.ui.compare import CompareScreen
+
         if not isinstance(self.screen, CompareScreen):
             self.push_screen(CompareScreen(self.source.path, self.clock))
 
@@ -82,6 +86,8 @@ class JournalActions(App[str]):
     # -- writing ----------------------------------------------------------------------------------
 
     def action_write_note(self) -> None:
+        from tuneterm.ui.note import NoteModal
+
         if self.source.read_only:
             self.notify(READ_ONLY_NOTEBOOK, title="Read-only", severity="warning", markup=False)
             return
@@ -149,6 +155,8 @@ class JournalActions(App[str]):
     def _rewrite_journal_file(self, *, quiet: bool) -> None:
         """Render and write journal.md; say so unless `quiet` (then only if it was diverted or
         failed). An experiment without a recorded config has no journal: nothing to say."""
+        from tuneterm.model.journal_data import JournalError
+
         try:
             written = self.journal_renderer.write()
         except JournalError as exc:

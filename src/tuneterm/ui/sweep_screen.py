@@ -42,7 +42,7 @@ NARROW_FOOTER_HIDES = (
     "command_palette",
 )
 """Footer keys left out below `WIDE_FOOTER` columns, so that 80 fit the rest (`?` lists all)."""
-WIDE_FOOTER = 132
+WIDE_FOOTER = 150
 
 
 class SweepScreen(Screen[None]):
