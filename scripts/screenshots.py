@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tuneterm.model.source import open_source
 from tuneterm.model.store import Store
+from tuneterm.model.verdict import Verdict
 from tuneterm.ui.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,6 +97,28 @@ def main() -> None:
                 expdir,
                 [("plots", ["p"]), ("learning-curves", ["p", "v"]), ("help", ["question_mark"])],
             )
+        )
+        if args.source is None:
+            judge(expdir)
+        asyncio.run(shoot(expdir, [("hypotheses", ["h", "j"]), ("journal", ["J"])]))
+
+
+def judge(expdir: Path) -> None:
+    """What a user does at the end of the sweep, through the store as the dashboard does it: a
+    note on the best trial, and a verdict on H2."""
+    with Store.open(expdir / Store.FILENAME) as store:
+        best = max(
+            (t for t in store.trials() if t.best_metric is not None),
+            key=lambda t: t.best_metric or 0.0,
+        )
+        store.add_note(
+            "Three conv layers with lr near 3e-3 lead; the 1e-4 trials were still climbing when"
+            " ASHA cut them.",
+            trial_id=best.trial_id,
+            iteration=best.last_iteration,
+        )
+        store.record_verdict(
+            "H2", Verdict.CONFIRMED, "the 1e-3 to 1e-2 decade leads at the common iteration"
         )
 
 
