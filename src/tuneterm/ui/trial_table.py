@@ -194,7 +194,9 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Give the scroll view the table's height. A change relayouts the screen and repaints it
         whole, so while trials keep arriving below the fold that waits (up to `SIZE_SYNC` s, or
         until the cursor moves)."""
-        size = Size(self.scrollable_content_region.width, len(self._order) + 1)
+        # Width 0: the table never scrolls sideways, and a width known only after the first
+        # layout would otherwise change the size once more (a whole-screen repaint).
+        size = Size(0, len(self._order) + 1)
         current = self.virtual_size
         if size == current:
             return
@@ -325,7 +327,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self, event: events.Resize) -> None:
         self._natural.grow(self._visible_rows())
         self._relayout()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._order) + 1)
+        self._sync_virtual_size()
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
