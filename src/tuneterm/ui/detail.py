@@ -4,7 +4,6 @@ the traceback of an errored trial."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
@@ -24,7 +23,8 @@ from tuneterm.model.text import one_line, printable
 from tuneterm.model.trial import Result
 from tuneterm.ui.chart import Chart, Figure, Series
 from tuneterm.ui.format import duration, metric_text
-from tuneterm.ui.messages import RefreshDue, TrialNotesLoaded, TrialResultsLoaded
+from tuneterm.ui.messages import TrialNotesLoaded, TrialResultsLoaded
+from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.worker_errors import notify_failure
 
 RAY_TIMING = ("time_this_iter_s", "time_total_s")
@@ -143,9 +143,7 @@ class TrialDetailScreen(Screen[None]):
         self.state = state
         self._load_results = load_results
         self._clock = clock
-        self._last_load = 0.0
-        self._reload_pending = False
-        self._timer_armed = False
+        self._pacer = Pacer(RELOAD_INTERVAL)
         self.metrics_shown: list[str] | None = None
         """The metrics plotted, in order, once the results have loaded."""
 
@@ -220,7 +218,7 @@ class TrialDetailScreen(Screen[None]):
         description="Read every result of one trial",
     )
     def _load(self) -> None:
-        self._last_load = time.monotonic()
+        self._pacer.loaded()
         self.post_message(TrialResultsLoaded(self.trial_id, self._load_results(self.trial_id)))
 
     @on(TrialResultsLoaded)
@@ -258,19 +256,12 @@ class TrialDetailScreen(Screen[None]):
 
     def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
         if self.trial_id in changed_trial_ids:
-            self._reload_pending = True
+            self._pacer.pending = True
 
     def flush(self) -> None:
         """Re-read the trial (at most once per `RELOAD_INTERVAL`) if it changed."""
-        if not self._reload_pending:
+        if not self._pacer.due(self):
             return
-        wait = self._last_load + RELOAD_INTERVAL - time.monotonic()
-        if wait > 0:
-            if not self._timer_armed:
-                self._timer_armed = True
-                self.set_timer(wait, self._flush_later)
-            return
-        self._reload_pending = False
         row = self._row()
         self.query_one("#detail-summary", Static).update(
             summary_text(row, self.state.metric, self._clock())
@@ -282,7 +273,3 @@ class TrialDetailScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         # Back from the help screen: catch up at once (a key press is never held back).
         self.flush()
-
-    def _flush_later(self) -> None:
-        self._timer_armed = False
-        self.post_message(RefreshDue())

@@ -3,7 +3,6 @@ judge it (or add one). What it shows is read from the store: a verdict appears o
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -34,7 +33,8 @@ from tuneterm.ui.hypothesis_view import (
     suggestion_text,
     verdict_cell,
 )
-from tuneterm.ui.messages import HypothesisSubmitted, RefreshDue, VerdictSubmitted
+from tuneterm.ui.messages import HypothesisSubmitted, VerdictSubmitted
+from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.verdict import HypothesisModal, VerdictModal
 from tuneterm.ui.worker_errors import notify_failure
 
@@ -144,9 +144,7 @@ class HypothesesScreen(Screen[None]):
         self.read_only = read_only
         self.notebook: Notebook | None = None
         """What is shown, once loaded."""
-        self._dirty = False
-        self._last_load = 0.0
-        self._timer_armed = False
+        self._pacer = Pacer(RELOAD_INTERVAL)
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="hypotheses-title")
@@ -185,7 +183,7 @@ class HypothesesScreen(Screen[None]):
         description="Read the hypotheses and weigh their evidence",
     )
     def _load(self) -> None:
-        self._last_load = time.monotonic()
+        self._pacer.loaded()
         self.post_message(NotebookLoaded(load_notebook(self._load_source, self.state)))
 
     @on(NotebookLoaded)
@@ -311,31 +309,18 @@ class HypothesesScreen(Screen[None]):
 
     def notebook_changed(self) -> None:
         """Something was saved: show it now."""
-        self._dirty = False
         self._load()
 
     def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
-        self._dirty = True
+        self._pacer.pending = True
 
     def flush(self) -> None:
         """Weigh the evidence again (at most once per `RELOAD_INTERVAL`) if results came in."""
-        if not self._dirty:
-            return
-        wait = self._last_load + RELOAD_INTERVAL - time.monotonic()
-        if wait > 0:
-            if not self._timer_armed:
-                self._timer_armed = True
-                self.set_timer(wait, self._flush_later)
-            return
-        self._dirty = False
-        self._load()
+        if self._pacer.due(self):
+            self._load()
 
     def on_screen_resume(self) -> None:
         self.flush()
-
-    def _flush_later(self) -> None:
-        self._timer_armed = False
-        self.post_message(RefreshDue())
 
 
 def _problem(config: ExperimentConfig, hypothesis: Hypothesis, live_ids: list[str]) -> str | None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
@@ -19,7 +18,7 @@ from textual.worker import Worker
 
 from tuneterm.model.journal_data import JournalError
 from tuneterm.model.text import one_line, printable
-from tuneterm.ui.messages import RefreshDue
+from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.worker_errors import failure
 
 RELOAD_INTERVAL = 5.0
@@ -78,9 +77,7 @@ class JournalScreen(Screen[None]):
         self.read_only = read_only
         self.markdown: str | None = None
         """The Markdown shown, once rendered."""
-        self._dirty = False
-        self._last_load = 0.0
-        self._timer_armed = False
+        self._pacer = Pacer(RELOAD_INTERVAL)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(" Journal", style="bold"), id="journal-title")
@@ -109,7 +106,7 @@ class JournalScreen(Screen[None]):
         description="Render the journal",
     )
     def _load(self) -> None:
-        self._last_load = time.monotonic()
+        self._pacer.loaded()
         try:
             self.post_message(JournalRendered(self._render_markdown(), None))
         except JournalError as exc:
@@ -145,24 +142,12 @@ class JournalScreen(Screen[None]):
             self._load()
 
     def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
-        self._dirty = not self.read_only
+        self._pacer.pending = not self.read_only
 
     def flush(self) -> None:
         """Re-render (at most once per `RELOAD_INTERVAL`) if the sweep moved on."""
-        if not self._dirty:
-            return
-        wait = self._last_load + RELOAD_INTERVAL - time.monotonic()
-        if wait > 0:
-            if not self._timer_armed:
-                self._timer_armed = True
-                self.set_timer(wait, self._flush_later)
-            return
-        self._dirty = False
-        self._load()
+        if self._pacer.due(self):
+            self._load()
 
     def on_screen_resume(self) -> None:
         self.flush()
-
-    def _flush_later(self) -> None:
-        self._timer_armed = False
-        self.post_message(RefreshDue())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
@@ -19,7 +18,7 @@ from tuneterm.model.text import printable
 from tuneterm.model.trial import EndReason
 from tuneterm.ui.chart import MARKERS, PALETTE, Chart, Figure, Series
 from tuneterm.ui.format import compact_value
-from tuneterm.ui.messages import RefreshDue
+from tuneterm.ui.pacing import Pacer
 
 MOST_CURVES = 100
 """Learning curves drawn at most (the best ones): drawing is Python work per point."""
@@ -224,9 +223,7 @@ class PlotScreen(Screen[None]):
         numeric, categorical = numeric_params(self.data), categorical_params(self.data)
         self.x_param: str | None = numeric[0] if numeric else None
         self.group_param: str | None = next((n for n in categorical if n != self.x_param), None)
-        self._last_draw = 0.0
-        self._dirty = False
-        self._timer_armed = False
+        self._pacer = Pacer(REDRAW_INTERVAL)
 
     def compose(self) -> ComposeResult:
         yield Static(id="plot-title")
@@ -237,7 +234,7 @@ class PlotScreen(Screen[None]):
         self._draw()
 
     def _draw(self) -> None:
-        self._last_draw = time.monotonic()
+        self._pacer.loaded()
         self.query_one("#plot-title", Static).update(self._title())
         chart = self.query_one("#plot-chart", Chart)
         if self.view == "curves":
@@ -278,19 +275,12 @@ class PlotScreen(Screen[None]):
     # -- live -----------------------------------------------------------------------------------
 
     def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
-        self._dirty = True
+        self._pacer.pending = True
 
     def flush(self) -> None:
         """Redraw from a fresh copy of the sweep, at most once per `REDRAW_INTERVAL`."""
-        if not self._dirty:
+        if not self._pacer.due(self):
             return
-        wait = self._last_draw + REDRAW_INTERVAL - time.monotonic()
-        if wait > 0:
-            if not self._timer_armed:
-                self._timer_armed = True
-                self.set_timer(wait, self._flush_later)
-            return
-        self._dirty = False
         self.data = plot_data(self.state)
         if self.x_param is None:
             self.x_param = next(iter(numeric_params(self.data)), None)
@@ -299,10 +289,6 @@ class PlotScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         # Back from the help screen: catch up at once (a key press is never held back).
         self.flush()
-
-    def _flush_later(self) -> None:
-        self._timer_armed = False
-        self.post_message(RefreshDue())
 
 
 T = TypeVar("T")
