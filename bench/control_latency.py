@@ -37,9 +37,9 @@ from tests.control_support import (  # noqa: E402
 )
 from tests.support import wait_for  # noqa: E402
 
-from tuneterm.model.control import ControlAction  # noqa: E402
-from tuneterm.model.experiment import ExperimentDir  # noqa: E402
-from tuneterm.model.store import EventKind, Store  # noqa: E402
+from tuneterm.domain.control import ControlAction  # noqa: E402
+from tuneterm.storage.experiment import ExperimentDir  # noqa: E402
+from tuneterm.storage.store import EventKind, Store  # noqa: E402
 
 POLL_S = 0.002
 

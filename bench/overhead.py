@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tuneterm.tune.driver import RAY_ENVIRONMENT
+from tuneterm.runner.driver import RAY_ENVIRONMENT
 
 for _key, _value in RAY_ENVIRONMENT.items():
     os.environ.setdefault(_key, _value)
@@ -23,9 +23,9 @@ import ray  # noqa: E402
 from ray import tune  # noqa: E402
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback  # noqa: E402
 
-from tuneterm.model.store import Store  # noqa: E402
-from tuneterm.tune.callback import StoreCallback  # noqa: E402
-from tuneterm.tune.scheduler import RecordingFIFO  # noqa: E402
+from tuneterm.storage.store import Store  # noqa: E402
+from tuneterm.runner.callback import StoreCallback  # noqa: E402
+from tuneterm.runner.scheduler import RecordingFIFO  # noqa: E402
 
 TRIALS = 8
 ITERATIONS = 500

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuneterm.model.store import Store
+from tuneterm.storage.store import Store
 from tuneterm.ui.format import metric_text
 from ui_pty import (
     TABLE_TOP,
@@ -509,7 +509,7 @@ def case_launch(expdir: Path, plan: Plan) -> None:
 
 def _imported_heavy() -> list[str]:
     check = (
-        "import json, sys, tuneterm.cli, tuneterm.ui.app;"
+        "import json, sys, tuneterm.cli.main, tuneterm.ui.app;"
         f" print(json.dumps([m for m in sys.modules if m.split('.')[0] in {HEAVY!r}]))"
     )
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)

@@ -91,11 +91,11 @@ def experiments_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _driver_pids() -> set[int]:
-    """Processes running a tuneterm driver (`python -m tuneterm.tune.driver`)."""
+    """Processes running a tuneterm driver (`python -m tuneterm.runner.driver`)."""
     found = set()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):
-            if b"tuneterm.tune.driver" in cmdline.read_bytes():
+            if b"tuneterm.runner.driver" in cmdline.read_bytes():
                 found.add(int(cmdline.parent.name))
     return found
 

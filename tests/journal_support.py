@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tuneterm.model.config import ExperimentConfig, Hypothesis
-from tuneterm.model.experiment import ExperimentDir
-from tuneterm.model.store import Store
-from tuneterm.model.trial import EndReason
-from tuneterm.model.verdict import Verdict
+from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.store import Store
+from tuneterm.domain.trial import EndReason
+from tuneterm.domain.hypotheses.verdict import Verdict
 
 T0 = 1_700_000_000.0
 """2023-11-14 22:13:20 UTC: the sweep's start."""

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tuneterm.model.experiment import ExperimentDir
+from tuneterm.storage.experiment import ExperimentDir
 
 
 def tuneterm(

@@ -25,15 +25,15 @@ def modules_loaded_by(*imports: str) -> set[str]:
 @pytest.mark.parametrize(
     "module",
     [
-        "tuneterm.model.config",
-        "tuneterm.model.store",
-        "tuneterm.model.experiment",
-        "tuneterm.model.summary",
-        "tuneterm.model.trial",
-        "tuneterm.model.text",
-        "tuneterm.model.sweep",
-        "tuneterm.model.source",
-        "tuneterm.model.raydir",
+        "tuneterm.domain.config.spec",
+        "tuneterm.storage.store",
+        "tuneterm.storage.experiment",
+        "tuneterm.domain.summary",
+        "tuneterm.domain.trial",
+        "tuneterm.domain.text",
+        "tuneterm.domain.sweep.state",
+        "tuneterm.storage.sources.store_source",
+        "tuneterm.storage.sources.raydir",
     ],
 )
 def test_the_domain_model_imports_no_framework(module: str) -> None:
@@ -42,7 +42,10 @@ def test_the_domain_model_imports_no_framework(module: str) -> None:
 
 def test_the_cli_and_headless_printer_start_without_ray_or_torch() -> None:
     loaded = modules_loaded_by(
-        "tuneterm.cli", "tuneterm.ui.headless", "tuneterm.tune.launch", "tuneterm.trainables"
+        "tuneterm.cli.main",
+        "tuneterm.cli.headless",
+        "tuneterm.runner.launch",
+        "tuneterm.trainables",
     )
     assert not loaded & set(HEAVY)
 

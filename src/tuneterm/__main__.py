@@ -1,5 +1,5 @@
 import sys
 
-from tuneterm.cli import main
+from tuneterm.cli.main import main
 
 sys.exit(main())

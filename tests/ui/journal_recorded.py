@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tuneterm.model.config import ExperimentConfig
-from tuneterm.model.experiment import ExperimentDir
+from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.storage.experiment import ExperimentDir
 
 HYPOTHESES: list[dict[str, Any]] = [
     {

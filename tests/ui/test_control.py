@@ -14,14 +14,14 @@ from textual.pilot import Pilot
 
 from tests.ui.helpers import screen_text, wait_for_events, wait_for_workers, wait_until
 from tests.ui.recorded import FROZEN_NOW, RecordedSweep
-from tuneterm.model.control import ControlAction, ControlRequest
-from tuneterm.model.source import open_source
-from tuneterm.model.store import Store
-from tuneterm.model.sweep import TrialRow
-from tuneterm.model.trial import EndReason, TrialStatus
+from tuneterm.domain.control import ControlAction, ControlRequest
+from tuneterm.storage.sources.store_source import open_source
+from tuneterm.storage.store import Store
+from tuneterm.domain.sweep.state import TrialRow
+from tuneterm.domain.trial import EndReason, TrialStatus
 from tuneterm.ui.app import TuneTermApp, create_app
-from tuneterm.ui.confirm import READ_ONLY_TEXT, ConfirmModal, short_config
-from tuneterm.ui.sweep_screen import SweepScreen
+from tuneterm.ui.modals.confirm import READ_ONLY_TEXT, ConfirmModal, short_config
+from tuneterm.ui.screens.sweep import SweepScreen
 
 RUNNING = "a1b2c_00006"
 """Running at iteration 5: lr 5.50e-4, batch size 128, batch norm; the cursor reaches it with

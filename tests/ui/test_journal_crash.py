@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.support import wait_for
-from tests.test_terminal import Terminal
+from tests.cli.test_terminal import Terminal
 from tests.ui.journal_recorded import write_config
 from tests.ui.recorded import record_sweep
-from tuneterm.model.experiment import ExperimentDir
-from tuneterm.model.store import Store
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.store import Store
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ from textual.pilot import Pilot
 from tests.ui.helpers import wait_for_events, wait_until
 from tests.ui.journal_recorded import write_config
 from tests.ui.recorded import T0, RecordedSweep
-from tuneterm.model.verdict import Verdict
-from tuneterm.ui.hypotheses import HypothesesScreen
+from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.ui.screens.hypotheses import HypothesesScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 

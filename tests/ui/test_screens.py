@@ -11,13 +11,13 @@ from textual.binding import Binding
 
 from tests.ui.helpers import screen_text, wait_for_events, wait_for_workers, wait_until
 from tests.ui.recorded import RecordedSweep, record_sweep
-from tuneterm.model.source import open_source
-from tuneterm.model.trial import EndReason
+from tuneterm.storage.sources.store_source import open_source
+from tuneterm.domain.trial import EndReason
 from tuneterm.ui.app import create_app, help_sections
-from tuneterm.ui.detail import TrialDetailScreen
-from tuneterm.ui.help import HelpScreen
-from tuneterm.ui.plots import PlotScreen, curves_figure, scatter_figure
-from tuneterm.ui.sweep_screen import SweepScreen
+from tuneterm.ui.screens.detail import TrialDetailScreen
+from tuneterm.ui.screens.help import HelpScreen
+from tuneterm.ui.screens.plots import PlotScreen, curves_figure, scatter_figure
+from tuneterm.ui.screens.sweep import SweepScreen
 
 HOSTILE = "[bold]x[/] \x1b[31mred"
 

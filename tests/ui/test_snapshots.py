@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from tests.ui.helpers import wait_for_events, wait_for_workers, wait_until
 from tests.ui.recorded import RecordedSweep
 from tuneterm.ui.app import TuneTermApp
-from tuneterm.ui.detail import TrialDetailScreen
+from tuneterm.ui.screens.detail import TrialDetailScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 

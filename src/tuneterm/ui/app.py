@@ -21,16 +21,16 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from tuneterm.model.control import ControlAction
-from tuneterm.model.source import EventSource
-from tuneterm.model.sweep import ControlNotice, SweepState
-from tuneterm.model.text import one_line
-from tuneterm.model.trial import Result
+from tuneterm.domain.control import ControlAction
+from tuneterm.storage.sources.store_source import EventSource
+from tuneterm.domain.sweep.state import ControlNotice, SweepState
+from tuneterm.domain.text import one_line
+from tuneterm.domain.trial import Result
 from tuneterm.ui.budget import OutputMeter, counting_writer
-from tuneterm.ui.confirm import ConfirmModal
-from tuneterm.ui.header import SweepFacts
-from tuneterm.ui.help import HelpScreen, HelpSection
-from tuneterm.ui.ingest import SweepFeed
+from tuneterm.ui.modals.confirm import ConfirmModal
+from tuneterm.ui.widgets.header import SweepFacts
+from tuneterm.ui.screens.help import HelpScreen, HelpSection
+from tuneterm.ui.feed import SweepFeed
 from tuneterm.ui.journal_actions import JournalActions
 from tuneterm.ui.messages import (
     ControlFailed,
@@ -39,7 +39,7 @@ from tuneterm.ui.messages import (
     SweepUpdated,
     TrialDetailRequested,
 )
-from tuneterm.ui.sweep_screen import READ_ONLY_BINDING_ID, SweepScreen
+from tuneterm.ui.screens.sweep import READ_ONLY_BINDING_ID, SweepScreen
 
 CLOCK_TICK = 1.0
 """Seconds between repaints of the elapsed time, only while the sweep runs."""
@@ -318,7 +318,7 @@ class TuneTermApp(JournalActions):
 
     @on(TrialDetailRequested)
     def _show_detail(self, message: TrialDetailRequested) -> None:
-        from tuneterm.ui.detail import TrialDetailScreen
+        from tuneterm.ui.screens.detail import TrialDetailScreen
 
         self.push_screen(
             TrialDetailScreen(
@@ -336,7 +336,7 @@ class TuneTermApp(JournalActions):
             return self.source.trial_results(trial_id)
 
     def action_show_plots(self) -> None:
-        from tuneterm.ui.plots import PlotScreen
+        from tuneterm.ui.screens.plots import PlotScreen
 
         self.push_screen(PlotScreen(self.state))
 
@@ -381,13 +381,13 @@ class TuneTermApp(JournalActions):
 
 
 def help_sections() -> list[HelpSection]:
-    from tuneterm.ui.compare import CompareScreen
-    from tuneterm.ui.detail import TrialDetailScreen
-    from tuneterm.ui.hypotheses import HypothesesScreen
-    from tuneterm.ui.journal_view import JournalScreen
-    from tuneterm.ui.note import NoteModal
-    from tuneterm.ui.plots import PlotScreen
-    from tuneterm.ui.verdict import HypothesisModal, VerdictModal
+    from tuneterm.ui.screens.compare import CompareScreen
+    from tuneterm.ui.screens.detail import TrialDetailScreen
+    from tuneterm.ui.screens.hypotheses import HypothesesScreen
+    from tuneterm.ui.screens.journal import JournalScreen
+    from tuneterm.ui.modals.note import NoteModal
+    from tuneterm.ui.screens.plots import PlotScreen
+    from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
 
     palette = Binding(
         "ctrl+p",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from rich.cells import cell_len, set_cell_size
 
-from tuneterm.model.text import printable
+from tuneterm.domain.text import printable
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 ELLIPSIS = "…"

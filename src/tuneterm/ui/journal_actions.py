@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App
 
-from tuneterm.model.config import ExperimentConfig, Hypothesis
-from tuneterm.model.notebook import HypothesisEntry, Note
-from tuneterm.model.source import EventSource
-from tuneterm.model.sweep import SweepState
-from tuneterm.model.text import one_line
-from tuneterm.ui.journal_render import JournalRenderer
+from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.storage.notebook import HypothesisEntry, Note
+from tuneterm.storage.sources.store_source import EventSource
+from tuneterm.domain.sweep.state import SweepState
+from tuneterm.domain.text import one_line
+from tuneterm.storage.journal_renderer import JournalRenderer
 from tuneterm.ui.messages import (
     HypothesisSubmitted,
     JournalFileWritten,
@@ -52,7 +52,7 @@ class JournalActions(App[str]):
     # not wait for them.
 
     def action_show_hypotheses(self) -> None:
-        from tuneterm.ui.hypotheses import HypothesesScreen
+        from tuneterm.ui.screens.hypotheses import HypothesesScreen
 
         if not isinstance(self.screen, HypothesesScreen):
             screen = HypothesesScreen(
@@ -61,14 +61,14 @@ class JournalActions(App[str]):
             self.push_screen(screen)
 
     def action_show_journal(self) -> None:
-        from tuneterm.ui.journal_view import JournalScreen
+        from tuneterm.ui.screens.journal import JournalScreen
 
         if not isinstance(self.screen, JournalScreen):
             screen = JournalScreen(self.journal_renderer.markdown, read_only=self.source.read_only)
             self.push_screen(screen)
 
     def action_show_compare(self) -> None:
-        from tuneterm.ui.compare import CompareScreen
+        from tuneterm.ui.screens.compare import CompareScreen
 
         if not isinstance(self.screen, CompareScreen):
             self.push_screen(CompareScreen(self.source.path, self.clock))
@@ -86,7 +86,7 @@ class JournalActions(App[str]):
     # -- writing ----------------------------------------------------------------------------------
 
     def action_write_note(self) -> None:
-        from tuneterm.ui.note import NoteModal
+        from tuneterm.ui.modals.note import NoteModal
 
         if self.source.read_only:
             self.notify(READ_ONLY_NOTEBOOK, title="Read-only", severity="warning", markup=False)
@@ -155,7 +155,7 @@ class JournalActions(App[str]):
     def _rewrite_journal_file(self, *, quiet: bool) -> None:
         """Render and write journal.md; say so unless `quiet` (then only if it was diverted or
         failed). An experiment without a recorded config has no journal: nothing to say."""
-        from tuneterm.model.journal_data import JournalError
+        from tuneterm.storage.journal_data import JournalError
 
         try:
             written = self.journal_renderer.write()

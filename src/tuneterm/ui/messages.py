@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from textual.message import Message
 
-from tuneterm.model.config import Hypothesis
-from tuneterm.model.control import ControlAction
-from tuneterm.model.notebook import Note
-from tuneterm.model.trial import Result
-from tuneterm.model.verdict import Verdict
+from tuneterm.domain.config.spec import Hypothesis
+from tuneterm.domain.control import ControlAction
+from tuneterm.storage.notebook import Note
+from tuneterm.domain.trial import Result
+from tuneterm.domain.hypotheses.verdict import Verdict
 
 
 class SweepUpdated(Message):

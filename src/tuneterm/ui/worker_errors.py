@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from tuneterm.model.text import one_line
+from tuneterm.domain.text import one_line
 
 
 def failure(event: Worker.StateChanged) -> str | None:

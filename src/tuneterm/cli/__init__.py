@@ -1,0 +1,1 @@
+"""The `tuneterm` commands: one module per command family, and the headless printer."""

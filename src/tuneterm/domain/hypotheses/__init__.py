@@ -1,0 +1,1 @@
+"""Hypotheses: the notebook's model, evidence, buckets and verdicts."""

@@ -1,0 +1,1 @@
+"""The journal as text: data in, Markdown out."""

@@ -1,0 +1,1 @@
+"""The live state of a sweep, rebuilt from its events: trials, histories, ordering."""

@@ -1,0 +1,1 @@
+"""The only package that imports Ray: the driver, its callback, schedulers and controls."""

@@ -1,0 +1,261 @@
+"""The driver process: runs one experiment's Ray Tune sweep and records it in the store.
+
+Started by `tuneterm run` (see launch.py) as `python -m tuneterm.runner.driver EXPERIMENT_DIR`, in a
+session of its own with stdout and stderr going to the experiment's driver.log, so that neither
+Ray's output nor a closing terminal can reach it. `tuneterm resume` starts it with `--resume`: it
+then continues the sweep from Ray's experiment state (`Tuner.restore`), keeping the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.domain.control import ControlAction, ControlState
+from tuneterm.storage.experiment import ExperimentDir, driver_identity
+from tuneterm.storage.journal_service import JournalThread
+from tuneterm.storage.store import Store
+from tuneterm.domain.trial import TrialStatus
+
+EXIT_CONFIG_ERROR = 2
+
+SWEEP_NAME = "sweep"
+"""Ray Tune's experiment name: its state lives in `<experiment dir>/ray/sweep`."""
+
+# Set before Ray is imported: they are read at import time.
+RAY_ENVIRONMENT = {
+    # The new output engine prints a config box even at verbose=0.
+    "RAY_AIR_NEW_OUTPUT": "0",
+    "TUNE_PRINT_ALL_TRIAL_ERRORS": "0",
+    # The scheduler checks the metric itself, to name the trial and what it did report.
+    "TUNE_DISABLE_STRICT_METRIC_CHECKING": "1",
+    # The TensorBoardX logger halves driver throughput and imports torch; keep JSON and CSV.
+    "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
+    "RAY_DEDUP_LOGS": "0",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tuneterm.runner.driver")
+    parser.add_argument("experiment_dir", type=Path)
+    parser.add_argument("--address", default=None)
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    args = parser.parse_args(argv)
+    os.umask(0o077)
+    for key, value in RAY_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+    expdir = ExperimentDir(args.experiment_dir.resolve())
+    verb = "resuming" if args.resume else "starting"
+    print(f"tuneterm driver (pid {os.getpid()}): {verb} the sweep of {expdir.path}", flush=True)
+    with Store.open(expdir.store) as store:
+        store.set_meta(**driver_identity())
+        return run_sweep(expdir, store, args.address, resume=args.resume)
+
+
+def run_sweep(
+    expdir: ExperimentDir, store: Store, address: str | None, resume: bool = False
+) -> int:
+    """Run the sweep to its end; record how it ended. Returns the process exit code."""
+    config = ExperimentConfig.from_dict(
+        json.loads(expdir.config_json.read_text()), source=str(expdir.config_json)
+    )
+    reject_stale_requests(store)
+    # journal.md follows the sweep from a thread of its own; its last render sees the end.
+    with JournalThread(expdir, config):
+        return _run_and_record(expdir, store, config, address, resume)
+
+
+def _run_and_record(
+    expdir: ExperimentDir,
+    store: Store,
+    config: ExperimentConfig,
+    address: str | None,
+    resume: bool,
+) -> int:
+    started_at = time.time()
+    try:
+        status = _fit(expdir, store, config, address, resume)
+    except BaseException as exc:
+        return _record_failure(store, config, exc)
+    if stopped_by_user(store, since=started_at):
+        status = "stopped"
+    store.record_experiment_ended(status)
+    return 0
+
+
+def reject_stale_requests(store: Store) -> None:
+    """Requests left by clients while no driver ran are refused, not applied out of the blue."""
+    for request in store.pending_controls():
+        store.resolve_control(
+            request.request_id, False, "the sweep's driver was not running when it was requested"
+        )
+
+
+def stopped_by_user(store: Store, since: float) -> bool:
+    """Whether a "stop all" request was applied by this driver (started at `since`)."""
+    return any(
+        request.action is ControlAction.STOP_ALL
+        and request.state == ControlState.DONE
+        and (request.resolved_at or 0.0) >= since
+        for request in store.controls()
+    )
+
+
+def _fit(
+    expdir: ExperimentDir,
+    store: Store,
+    config: ExperimentConfig,
+    address: str | None,
+    resume: bool,
+) -> str:
+    import ray
+
+    _quiet_ray_loggers()
+    # "local" starts a fresh instance even when `ray start` left a cluster (or its stale address
+    # file) on this machine, which a bare ray.init() would try to join.
+    ray.init(
+        address=address or "local",
+        log_to_driver=False,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+    )
+    try:
+        tuner = _restored_tuner(expdir, config) if resume else _new_tuner(expdir, config)
+        store.record_experiment_started(**_cluster_facts(ray, address), resumed=resume)
+        if resume:
+            # What the earlier run ended with no longer describes the sweep.
+            store.set_meta(ended_at=None, message="")
+        tuner.fit()
+    finally:
+        ray.shutdown()
+    # A sweep ended by a signal leaves trials that never got an end event.
+    unfinished = [t for t in store.trials() if t.status is not TrialStatus.ENDED]
+    return "stopped" if unfinished else "finished"
+
+
+def _callbacks(expdir: ExperimentDir) -> list[Any]:
+    from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
+
+    from tuneterm.runner.callback import StoreCallback
+    from tuneterm.runner.retention import CheckpointPruner
+
+    return [
+        StoreCallback(expdir.store),
+        CheckpointPruner(expdir.ray_storage / SWEEP_NAME),
+        JsonLoggerCallback(),
+        CSVLoggerCallback(),
+    ]
+
+
+def _scheduler(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+    from tuneterm.runner import space
+
+    scheduler: Any = space.scheduler(config)
+    scheduler.enable_control(expdir.store)
+    return scheduler
+
+
+def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+    from ray import tune
+
+    from tuneterm.runner import space
+
+    return tune.Tuner(
+        space.trainable(config),
+        param_space=space.param_space(config),
+        tune_config=tune.TuneConfig(
+            metric=config.experiment.metric,
+            mode=config.experiment.mode,
+            num_samples=config.experiment.num_samples,
+            max_concurrent_trials=config.experiment.max_concurrent_trials,
+            search_alg=space.search_algorithm(config),
+            scheduler=_scheduler(expdir, config),
+            # Killing a stopped trial's actor (control.py) would break a reused one.
+            reuse_actors=False,
+        ),
+        run_config=tune.RunConfig(
+            name=SWEEP_NAME,
+            storage_path=str(expdir.ray_storage),
+            callbacks=_callbacks(expdir),
+            verbose=0,
+            # Ray keeps every checkpoint; CheckpointPruner deletes the superseded ones once
+            # the saved experiment state no longer needs them (num_to_keep breaks restores).
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
+            failure_config=tune.FailureConfig(max_failures=0),
+        ),
+    )
+
+
+def _restored_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+    from ray import tune
+
+    from tuneterm.runner import space
+    from tuneterm.runner.control import rewire_restored
+
+    tuner = tune.Tuner.restore(
+        str(expdir.ray_storage / SWEEP_NAME),
+        trainable=space.trainable(config),
+        resume_unfinished=True,
+        resume_errored=False,
+        param_space=space.param_space(config),
+    )
+    rewire_restored(tuner, _callbacks(expdir), _scheduler(expdir, config))
+    return tuner
+
+
+def _cluster_facts(ray: Any, address: str | None) -> dict[str, Any]:
+    resources = ray.cluster_resources()
+    return {
+        "ray_version": ray.__version__,
+        "address": address or "local",
+        "cluster_cpus": resources.get("CPU", 0),
+        "cluster_gpus": resources.get("GPU", 0),
+    }
+
+
+def _quiet_ray_loggers() -> None:
+    # stderr is already the log file; this only keeps Ray's INFO chatter down.
+    for name in ("ray", "ray.tune", "ray.train"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _record_failure(store: Store, config: ExperimentConfig, exc: BaseException) -> int:
+    from tuneterm.runner.scheduler import MetricNotReported
+
+    traceback.print_exception(exc, file=sys.stderr)
+    missing = _find_cause(exc, MetricNotReported)
+    if missing is not None:
+        store.set_meta(config_error=True)
+        store.record_experiment_ended(
+            "crashed", f"experiment.metric: {missing} (set experiment.metric to one of those)"
+        )
+        return EXIT_CONFIG_ERROR
+    if isinstance(exc, KeyboardInterrupt):
+        store.record_experiment_ended("stopped", "interrupted")
+        return 130
+    message = " ".join(f"{type(exc).__name__}: {exc}".split())
+    store.record_experiment_ended("crashed", message[:500])
+    return 1
+
+
+def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

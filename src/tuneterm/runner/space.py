@@ -1,0 +1,101 @@
+"""From a validated ExperimentConfig to the objects Ray Tune runs: space, searcher, scheduler."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ray import cloudpickle, tune
+from ray.tune.schedulers import TrialScheduler
+from ray.tune.search import BasicVariantGenerator, SearchAlgorithm, Searcher
+from ray.tune.search.hyperopt import HyperOptSearch
+
+from tuneterm.domain.config.spec import ExperimentConfig, Param
+from tuneterm.runner.scheduler import RecordingASHA, RecordingFIFO, RecordingMedian
+
+
+def _domain(param: Param) -> Any:
+    values = param.values
+    match param.kind:
+        case "choice":
+            return tune.choice(list(values))
+        case "grid":
+            return tune.grid_search(list(values))
+        case "uniform":
+            return tune.uniform(values[0], values[1])
+        case "loguniform":
+            return tune.loguniform(values[0], values[1])
+        case "quniform":
+            return tune.quniform(values[0], values[1], values[2])
+        case "randint":
+            # Our bounds are inclusive; tune.randint excludes the upper one.
+            return tune.randint(int(values[0]), int(values[1]) + 1)
+        case _:
+            return values[0]
+
+
+def param_space(config: ExperimentConfig) -> dict[str, Any]:
+    return {param.name: _domain(param) for param in config.search_space}
+
+
+def search_algorithm(config: ExperimentConfig) -> Searcher | SearchAlgorithm:
+    search = config.search
+    seed = search.seed if search.seed is not None else config.experiment.seed
+    if search.algorithm == "hyperopt":
+        return HyperOptSearch(
+            points_to_evaluate=[dict(point) for point in search.points_to_evaluate] or None,
+            n_initial_points=search.n_initial_points,
+            random_state_seed=seed,
+        )
+    return BasicVariantGenerator(random_state=seed)
+
+
+def scheduler(config: ExperimentConfig) -> TrialScheduler:
+    spec = config.scheduler
+    match spec.name:
+        case "asha":
+            return RecordingASHA(
+                max_t=spec.max_t or config.trainable.epochs,
+                grace_period=spec.grace_period,
+                reduction_factor=spec.reduction_factor,
+            )
+        case "median":
+            return RecordingMedian(
+                grace_period=spec.grace_period, min_samples_required=spec.min_samples_required
+            )
+        case _:
+            return RecordingFIFO()
+
+
+def resolve_function(reference: str) -> Any:
+    """Import `package.module:function`, with the working directory on sys.path."""
+    module_name, _, attribute = reference.partition(":")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    module = importlib.import_module(module_name)
+    # Workers (on this host or a cluster) need not have the user's directory on their path:
+    # ship the module's code with the function instead of a reference to it.
+    cloudpickle.register_pickle_by_value(module)
+    return getattr(module, attribute)
+
+
+def trainable(config: ExperimentConfig) -> Any:
+    """The function Tune runs per trial, with its resources attached."""
+    spec = config.trainable
+    if spec.is_builtin:
+        from tuneterm.trainables import train_builtin
+
+        function = tune.with_parameters(
+            train_builtin,
+            kind=spec.name,
+            dataset=asdict(config.dataset),
+            epochs=spec.epochs,
+            seed=config.experiment.seed,
+        )
+    else:
+        function = resolve_function(spec.name)
+    resources = {"cpu": config.resources.cpu, "gpu": config.resources.gpu}
+    return tune.with_resources(function, resources)

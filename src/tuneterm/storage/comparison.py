@@ -1,0 +1,100 @@
+"""Experiments side by side: the "comparison with previous experiments" our users write by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tuneterm.storage.experiment import ExperimentDir, effective_status
+from tuneterm.domain.journal.markdown import duration, table
+from tuneterm.storage.store import Store, StoreError
+from tuneterm.domain.summary import summarize
+from tuneterm.domain.text import format_config, format_value, printable
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentRow:
+    """One experiment, summed up for comparison."""
+
+    path: Path
+    name: str
+    status: str
+    """As a user should see it (a dead driver's sweep is "crashed")."""
+    metric: str
+    mode: str
+    best: float | None
+    """The best metric any trial reached."""
+    trials: int
+    stopped_early: int
+    """Trials the scheduler stopped early."""
+    elapsed: float | None
+    """Seconds from the sweep's start to its end (or to `now` while it runs)."""
+    best_config: dict[str, Any]
+    """The best trial's tuned hyperparameters (its whole config when those are not recorded)."""
+
+    @property
+    def share_stopped_early(self) -> float | None:
+        return self.stopped_early / self.trials if self.trials else None
+
+
+def experiment_row(path: Path, now: float) -> ExperimentRow:
+    """Read one experiment directory; StoreError (one line naming the path) if it is not one."""
+    expdir = ExperimentDir(path)
+    if not expdir.store.is_file():
+        raise StoreError(f"{path}: not a tuneterm experiment directory")
+    with Store.open(expdir.store) as store:
+        meta, trials = store.meta(), store.trials()
+    summary = summarize(trials, meta, now)
+    best = summary.best
+    tuned = meta.get("tuned")
+    keys = tuple(tuned) if isinstance(tuned, list) and tuned else None
+    config = {} if best is None else best.config
+    return ExperimentRow(
+        path=path,
+        name=str(meta.get("name", path.name)),
+        status=effective_status(meta),
+        metric=summary.metric,
+        mode=summary.mode,
+        best=best.best_metric if best is not None else None,
+        trials=summary.total,
+        stopped_early=summary.scheduler_stopped,
+        elapsed=summary.elapsed,
+        best_config={key: config[key] for key in (keys or tuple(config)) if key in config},
+    )
+
+
+COLUMNS = ("name", "status", "metric", "best", "trials", "stopped early", "time", "best config")
+
+
+def comparison_cells(row: ExperimentRow) -> tuple[str, ...]:
+    """The row's cells, in `COLUMNS` order, as plain printable text."""
+    share = row.share_stopped_early
+    early = f"{row.stopped_early} ({share:.0%})" if share is not None else "-"
+    return (
+        printable(row.name),
+        row.status,
+        f"{printable(row.metric)} ({row.mode})",
+        format_value(row.best) if row.best is not None else "-",
+        str(row.trials),
+        early,
+        duration(row.elapsed),
+        format_config(row.best_config) or "-",
+    )
+
+
+def comparison_text(rows: Sequence[ExperimentRow]) -> str:
+    """A plain-text table, columns aligned (the best config last, unpadded)."""
+    lines = [COLUMNS, *(comparison_cells(row) for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
+        + "  "
+        + line[-1]
+        for line in lines
+    )
+
+
+def comparison_markdown(rows: Sequence[ExperimentRow]) -> str:
+    return "\n".join(table(COLUMNS, [comparison_cells(row) for row in rows]))

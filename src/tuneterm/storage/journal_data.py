@@ -1,0 +1,179 @@
+"""What the journal shows, gathered from an experiment's store and config at one moment.
+
+`gather` reads everything `tuneterm.domain.journal.render.render_journal` needs, so that rendering is a
+pure function of a `JournalData`: the same data and `now` give the same Markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, read_recorded_config
+from tuneterm.domain.hypotheses.evidence import Distribution, Evidence, TrialCurve, distribution
+from tuneterm.domain.hypotheses.evidence import hypothesis_evidence as evidence_for
+from tuneterm.storage.experiment import ExperimentDir, effective_status
+from tuneterm.storage.notebook import HypothesisEntry, Note, hypothesis_entries
+from tuneterm.storage.store import Event, EventKind, Store
+from tuneterm.domain.summary import SweepSummary, summarize
+from tuneterm.domain.trial import Trial
+
+TIME_METRIC = "time_total_s"
+"""Ray's running total of a trial's training seconds, reported with every result."""
+
+_BATCH = 50_000
+
+
+class JournalError(Exception):
+    """The experiment cannot be journaled (the message is one line naming the file)."""
+
+
+def load_experiment_config(expdir: ExperimentDir) -> ExperimentConfig:
+    """The config the driver runs (config.json), or JournalError naming the file. Read without
+    the checks that depend on the host, so a journal can be written on another machine."""
+    path = expdir.config_json
+    if not path.is_file():
+        raise JournalError(f"{path}: no such file (not a tuneterm experiment?)")
+    try:
+        return read_recorded_config(path)
+    except ConfigError as exc:
+        raise JournalError(" ".join(str(exc).split())) from None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalData:
+    """Everything one rendering of the journal shows."""
+
+    path: Path
+    """The experiment directory."""
+    now: float
+    """When the data was gathered: the journal's "as of" time."""
+    meta: Mapping[str, Any]
+    """The store's meta (name, metric, mode, started_at, driver_host, cluster_cpus, ...)."""
+    status: str
+    """The status a user should see (a dead driver's sweep is "crashed")."""
+    config: ExperimentConfig
+    trials: tuple[Trial, ...]
+    """Every trial, in the order they started."""
+    curves: tuple[TrialCurve, ...]
+    """The sweep's metric per iteration, for trials that reported it."""
+    training_times: Mapping[str, float]
+    """Trial id -> seconds it trained (Ray's time_total_s at its last result)."""
+    notes: tuple[Note, ...]
+    """Every note, in time order."""
+    hypotheses: tuple[HypothesisEntry, ...]
+    """The config's hypotheses, then those added live."""
+    evidence: Mapping[str, Evidence]
+    """Hypothesis id -> what the sweep shows about it."""
+    summary: SweepSummary
+    final: Distribution | None
+    """Each trial's last reported metric, over the trials that reported one."""
+    top: tuple[Trial, ...]
+    """Up to three trials with the best metric (at any iteration), best first."""
+
+    @property
+    def metric(self) -> str:
+        return self.config.experiment.metric
+
+    @property
+    def mode(self) -> str:
+        return self.config.experiment.mode
+
+
+class ResultReader:
+    """Each trial's metric curve and training time, read from a store a batch of new events at a
+    time, so that re-rendering a live journal does not decode every result again."""
+
+    def __init__(self, metric: str) -> None:
+        self._metric = metric
+        self._seen = [0, 0]
+        """The last sequence number read, by the metric's pass and by the training time's."""
+        self._values: dict[str, dict[int, float]] = {}
+        self._times: dict[str, float] = {}
+
+    def update(self, store: Store) -> set[str]:
+        """Read the results recorded since the last update; the kinds of event seen meanwhile."""
+        kinds: set[str] = set()
+        for event in self._new_events(store, 0, self._metric):
+            kinds.add(event.kind)
+            value = event.data.get(self._metric)
+            if _is_result(event) and isinstance(value, int | float):
+                curve = self._values.setdefault(str(event.trial_id), {})
+                curve[int(event.iteration or 0)] = float(value)
+        for event in self._new_events(store, 1, TIME_METRIC):
+            seconds = event.data.get(TIME_METRIC)
+            if _is_result(event) and isinstance(seconds, int | float):
+                self._times[str(event.trial_id)] = float(seconds)
+        return kinds
+
+    def _new_events(self, store: Store, read: int, metric: str) -> Iterator[Event]:
+        while events := store.tail(self._seen[read], metric, _BATCH):
+            self._seen[read] = events[-1].seq
+            yield from events
+
+    def curves(self, trials: tuple[Trial, ...]) -> tuple[TrialCurve, ...]:
+        """One curve per trial with at least one value, in the trials' order."""
+        curves = []
+        for trial in trials:
+            points = sorted(self._values.get(trial.trial_id, {}).items())
+            if points:
+                iterations = tuple(iteration for iteration, _ in points)
+                values = tuple(value for _, value in points)
+                curves.append(TrialCurve(trial.trial_id, trial.config, iterations, values))
+        return tuple(curves)
+
+    def training_times(self) -> dict[str, float]:
+        return dict(self._times)
+
+
+def _is_result(event: Event) -> bool:
+    return event.kind == EventKind.RESULT and event.trial_id is not None
+
+
+def gather(
+    expdir: ExperimentDir,
+    store: Store,
+    config: ExperimentConfig,
+    now: float,
+    reader: ResultReader | None = None,
+) -> JournalData:
+    """Read the journal's data; pass the same `reader` again to read only what is new."""
+    reader = reader if reader is not None else ResultReader(config.experiment.metric)
+    reader.update(store)
+    meta = store.meta()
+    trials = tuple(store.trials())
+    curves = reader.curves(trials)
+    metric, mode = config.experiment.metric, config.experiment.mode
+    entries = tuple(hypothesis_entries(config, store))
+    evidence = {
+        entry.hypothesis.id: evidence_for(
+            entry.hypothesis, config.param(entry.hypothesis.parameter), curves, metric, mode
+        )
+        for entry in entries
+    }
+    return JournalData(
+        path=expdir.path,
+        now=now,
+        meta=meta,
+        status=effective_status(meta),
+        config=config,
+        trials=trials,
+        curves=curves,
+        training_times=reader.training_times(),
+        notes=tuple(store.notes()),
+        hypotheses=entries,
+        evidence=evidence,
+        summary=summarize(trials, meta, now),
+        final=distribution([curve.values[-1] for curve in curves], mode),
+        top=top_trials(trials, mode),
+    )
+
+
+def top_trials(trials: tuple[Trial, ...], mode: str, count: int = 3) -> tuple[Trial, ...]:
+    """The `count` trials with the best metric at any iteration, best first (ties: earliest)."""
+    scored = [trial for trial in trials if trial.best_metric is not None]
+    sign = -1.0 if mode == "max" else 1.0
+    ranked = sorted(scored, key=lambda trial: sign * float(trial.best_metric or 0.0))
+    return tuple(ranked[:count])

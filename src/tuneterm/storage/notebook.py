@@ -1,0 +1,373 @@
+"""The experiment's notebook: notes, hypotheses added while it runs, and verdicts on hypotheses.
+
+Three tables in the experiment's store. Every write also appends an event in the same transaction,
+so a tailing client (a second dashboard, the journal keeper) learns of it without polling the
+tables. Verdicts are append-only: changing one adds a row, and the history stays readable.
+`NotebookMixin` gives `tuneterm.storage.store.Store` the methods; this module never imports the
+store (the store imports it), and reaches the database through three small public Store hooks.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.domain.config.space import ValidationError, check_hypothesis, show
+from tuneterm.domain.hypotheses.verdict import Verdict
+
+NOTE_ADDED = "note_added"
+"""Event kind (also `EventKind.NOTE_ADDED`): trial_id and iteration as noted; data note_id, text."""
+HYPOTHESIS_ADDED = "hypothesis_added"
+"""Event kind: data id, statement, parameter, expected, reasoning."""
+VERDICT_RECORDED = "verdict_recorded"
+"""Event kind: data verdict_id, hypothesis_id, verdict, justification."""
+
+CONFIG_JSON = "config.json"
+"""The recorded config beside the store (`ExperimentDir.config_json`), read for hypothesis ids."""
+
+NOTEBOOK_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notes (
+    note_id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    text TEXT NOT NULL,
+    trial_id TEXT,
+    iteration INTEGER
+);
+CREATE TABLE IF NOT EXISTS hypotheses (
+    hypothesis_id TEXT PRIMARY KEY,
+    time REAL NOT NULL,
+    statement TEXT NOT NULL,
+    parameter TEXT NOT NULL,
+    expected TEXT NOT NULL,
+    reasoning TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    verdict_id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    hypothesis_id TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    justification TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+class NotebookError(Exception):
+    """A note, hypothesis or verdict that cannot be recorded (the message is one line)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An observation the user wrote down while the sweep ran."""
+
+    note_id: int
+    """Its row id; notes are numbered in the order written."""
+    time: float
+    """When it was written (Unix time)."""
+    text: str
+    """What the user wrote (may span lines; raw: print it through `text.printable`)."""
+    trial_id: str | None
+    """The trial it is about, if any."""
+    iteration: int | None
+    """That trial's iteration when it was written, if known."""
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRecord:
+    """One verdict on one hypothesis; a later record for the same hypothesis supersedes it."""
+
+    verdict_id: int
+    """Its row id, in the order recorded."""
+    hypothesis_id: str
+    """The hypothesis judged."""
+    time: float
+    """When it was recorded (Unix time)."""
+    verdict: Verdict
+    """What the user decided."""
+    justification: str
+    """Why, in the user's words ("" when none was given)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HypothesisEntry:
+    """A hypothesis with where it came from and every verdict on it."""
+
+    hypothesis: Hypothesis
+    """The claim."""
+    live: bool
+    """True when it was added from a dashboard while the sweep ran, not written in the config."""
+    added_at: float | None
+    """When it was added (live ones only)."""
+    verdicts: tuple[VerdictRecord, ...]
+    """Every verdict on it, oldest first."""
+
+    @property
+    def current(self) -> VerdictRecord | None:
+        """The newest verdict, or None while it has not been judged."""
+        return self.verdicts[-1] if self.verdicts else None
+
+
+def add_notebook_tables(conn: sqlite3.Connection) -> None:
+    """Give a store made before the notebook existed its tables (a no-op on newer ones)."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'verdicts'"
+    ).fetchone()
+    if row is None:
+        conn.executescript(NOTEBOOK_SCHEMA)
+
+
+class NotebookMixin:
+    """The notebook methods of `Store`: writes go through `transaction` and `append_event`."""
+
+    path: Path
+
+    if TYPE_CHECKING:
+
+        def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+        def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+        def append_event(
+            self,
+            now: float,
+            kind: str,
+            trial_id: str | None,
+            iteration: int | None,
+            data: Mapping[str, Any],
+        ) -> None: ...
+
+    # -- notes -----------------------------------------------------------------------------
+
+    def add_note(
+        self,
+        text: str,
+        trial_id: str | None = None,
+        iteration: int | None = None,
+        now: float | None = None,
+    ) -> Note:
+        """Record a note (outer whitespace trimmed); NotebookError when it holds no text."""
+        body = text.strip()
+        if not body:
+            raise NotebookError("the note is empty: write something first")
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO notes (time, text, trial_id, iteration) VALUES (?, ?, ?, ?)",
+                (now, body, trial_id, iteration),
+            )
+            note_id = int(cursor.lastrowid or 0)
+            data = {"note_id": note_id, "text": body}
+            self.append_event(now, NOTE_ADDED, trial_id, iteration, data)
+        return Note(note_id, now, body, trial_id, iteration)
+
+    def notes(self, trial_id: str | None = None) -> list[Note]:
+        """Every note (or those about one trial), in the order written."""
+        sql = "SELECT note_id, time, text, trial_id, iteration FROM notes"
+        params: tuple[str, ...] = ()
+        if trial_id is not None:
+            sql, params = sql + " WHERE trial_id = ?", (trial_id,)
+        return [Note(*row) for row in self.query(sql + " ORDER BY time, note_id", params)]
+
+    # -- hypotheses added live -------------------------------------------------------------
+
+    def add_hypothesis(
+        self,
+        hypothesis: Hypothesis,
+        now: float | None = None,
+        config_ids: Iterable[str] | None = None,
+    ) -> None:
+        """Record a hypothesis added while the sweep runs.
+
+        NotebookError when a field is empty or its id is taken, by a config hypothesis or an
+        earlier live one. Config ids are `config_ids`, or else read from the config.json beside
+        the store. Whether it fits the search space is the caller's check (`check_live_hypothesis`).
+        """
+        _check_fields(hypothesis)
+        expected = _expected_json(hypothesis.expected)
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            if hypothesis.id in self._hypothesis_ids(config_ids):
+                raise NotebookError(f"id: {show(hypothesis.id)} is already used")
+            conn.execute(
+                "INSERT INTO hypotheses (hypothesis_id, time, statement, parameter, expected,"
+                " reasoning) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    hypothesis.id,
+                    now,
+                    hypothesis.statement,
+                    hypothesis.parameter,
+                    expected,
+                    hypothesis.reasoning,
+                ),
+            )
+            self.append_event(now, HYPOTHESIS_ADDED, None, None, _hypothesis_data(hypothesis))
+
+    def live_hypotheses(self) -> list[tuple[Hypothesis, float]]:
+        """Hypotheses added while the sweep ran, with when, in the order added."""
+        rows = self.query(
+            "SELECT hypothesis_id, statement, parameter, expected, reasoning, time"
+            " FROM hypotheses ORDER BY time, rowid"
+        )
+        return [
+            (Hypothesis(hid, statement, parameter, json.loads(expected), reasoning), added)
+            for hid, statement, parameter, expected, reasoning, added in rows
+        ]
+
+    # -- verdicts --------------------------------------------------------------------------
+
+    def record_verdict(
+        self,
+        hypothesis_id: str,
+        verdict: Verdict,
+        justification: str = "",
+        now: float | None = None,
+        config_ids: Iterable[str] | None = None,
+    ) -> VerdictRecord:
+        """Record a verdict (earlier ones stay, as history).
+
+        NotebookError for an unknown hypothesis: known ids are the live ones plus `config_ids`,
+        or else those of the config.json beside the store.
+        """
+        verdict = _verdict(verdict)
+        justification = justification.strip()
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            known = self._hypothesis_ids(config_ids)
+            if hypothesis_id not in known:
+                listed = ", ".join(sorted(known)) or "none"
+                raise NotebookError(f"no hypothesis {show(hypothesis_id)} (known: {listed})")
+            cursor = conn.execute(
+                "INSERT INTO verdicts (time, hypothesis_id, verdict, justification)"
+                " VALUES (?, ?, ?, ?)",
+                (now, hypothesis_id, verdict.value, justification),
+            )
+            record = VerdictRecord(
+                int(cursor.lastrowid or 0), hypothesis_id, now, verdict, justification
+            )
+            self.append_event(now, VERDICT_RECORDED, None, None, _verdict_data(record))
+        return record
+
+    def verdicts(self) -> list[VerdictRecord]:
+        """Every verdict ever recorded, oldest first."""
+        rows = self.query(
+            "SELECT verdict_id, hypothesis_id, time, verdict, justification FROM verdicts"
+            " ORDER BY verdict_id"
+        )
+        return [
+            VerdictRecord(vid, hid, at, Verdict(verdict), justification)
+            for vid, hid, at, verdict, justification in rows
+        ]
+
+    def _hypothesis_ids(self, config_ids: Iterable[str] | None) -> set[str]:
+        if config_ids is None:
+            config_ids = config_hypothesis_ids(self.path.parent / CONFIG_JSON)
+        live = self.query("SELECT hypothesis_id FROM hypotheses")
+        return {*config_ids, *(row[0] for row in live)}
+
+
+def hypothesis_entries(
+    config: ExperimentConfig | None, store: NotebookMixin
+) -> list[HypothesisEntry]:
+    """The config's hypotheses (file order), then the live ones (order added), with verdicts."""
+    by_id: dict[str, list[VerdictRecord]] = {}
+    for record in store.verdicts():
+        by_id.setdefault(record.hypothesis_id, []).append(record)
+    written = config.hypotheses if config is not None else ()
+    entries = [HypothesisEntry(h, False, None, tuple(by_id.get(h.id, ()))) for h in written]
+    for hypothesis, added in store.live_hypotheses():
+        verdicts = tuple(by_id.get(hypothesis.id, ()))
+        entries.append(HypothesisEntry(hypothesis, True, added, verdicts))
+    return entries
+
+
+def check_live_hypothesis(
+    config: ExperimentConfig, hypothesis: Hypothesis, live_ids: Iterable[str] = ()
+) -> None:
+    """Check a hypothesis typed into a dashboard as the config's own are checked; NotebookError
+    with a one-line message naming the field (e.g. "expected: 'up' is not a possible value ...").
+    """
+    _check_fields(hypothesis)
+    taken = {h.id for h in config.hypotheses} | set(live_ids)
+    if hypothesis.id in taken:
+        raise NotebookError(f"id: {show(hypothesis.id)} is already used")
+    try:
+        check_hypothesis(config.search_space, hypothesis.parameter, hypothesis.expected, "h")
+    except ValidationError as error:
+        field = error.key.rpartition(".")[2]
+        raise NotebookError(f"{field}: {error.message}") from None
+
+
+def parse_expected(text: str) -> Any:
+    """An expected outcome as typed: a TOML value (1e-3, true, "adam") or else the bare text
+    ("higher", "lower", adam)."""
+    raw = text.strip()
+    try:
+        parsed = tomllib.loads(f"value = {raw}")
+    except tomllib.TOMLDecodeError:
+        return raw
+    return parsed["value"] if list(parsed) == ["value"] else raw
+
+
+def config_hypothesis_ids(config_json: Path) -> list[str]:
+    """The ids of the hypotheses in a recorded config.json ([] when it is missing or unreadable)."""
+    try:
+        data = json.loads(config_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    entries = data.get("hypotheses") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [str(e["id"]) for e in entries if isinstance(e, dict) and "id" in e]
+
+
+def _check_fields(hypothesis: Hypothesis) -> None:
+    for name in ("id", "statement", "parameter"):
+        value = getattr(hypothesis, name)
+        if not isinstance(value, str) or not value.strip():
+            raise NotebookError(f"{name}: must not be empty")
+    if hypothesis.expected is None or str(hypothesis.expected).strip() == "":
+        raise NotebookError("expected: must not be empty")
+
+
+def _expected_json(expected: Any) -> str:
+    try:
+        return json.dumps(expected, allow_nan=False)
+    except (TypeError, ValueError):
+        raise NotebookError(f"expected: {show(expected)} is not a plain value") from None
+
+
+def _verdict(verdict: Verdict | str) -> Verdict:
+    try:
+        return Verdict(verdict)
+    except ValueError:
+        options = ", ".join(v.value for v in Verdict)
+        raise NotebookError(f"unknown verdict {show(verdict)}; use one of {options}") from None
+
+
+def _hypothesis_data(hypothesis: Hypothesis) -> dict[str, Any]:
+    return {
+        "id": hypothesis.id,
+        "statement": hypothesis.statement,
+        "parameter": hypothesis.parameter,
+        "expected": hypothesis.expected,
+        "reasoning": hypothesis.reasoning,
+    }
+
+
+def _verdict_data(record: VerdictRecord) -> dict[str, Any]:
+    return {
+        "verdict_id": record.verdict_id,
+        "hypothesis_id": record.hypothesis_id,
+        "verdict": record.verdict.value,
+        "justification": record.justification,
+    }

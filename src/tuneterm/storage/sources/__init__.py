@@ -1,0 +1,1 @@
+"""Event sources the dashboard reads: the store, and plain Ray Tune directories."""

@@ -1,0 +1,553 @@
+"""The durable record of one experiment: an append-only event log in SQLite (WAL mode).
+
+One process writes (the driver); any number read (headless printer, dashboards, `ls`). Every event
+gets a sequence number, so a reader tails the log with `events_since(last_seq)` and rebuilds the
+whole history after a reconnect. The `trials` table is a materialized view of the log, kept in the
+same transaction, so that listing an experiment never has to fold a million results.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tuneterm.storage import notebook
+from tuneterm.domain.control import ControlAction, ControlRequest, ControlState
+from tuneterm.storage.notebook import NOTEBOOK_SCHEMA, NotebookMixin, add_notebook_tables
+from tuneterm.domain.trial import EndReason, Result, Trial, TrialStatus, better
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    kind TEXT NOT NULL,
+    trial_id TEXT,
+    iteration INTEGER,
+    data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_result_per_iteration
+    ON events (trial_id, iteration) WHERE kind = 'result';
+CREATE INDEX IF NOT EXISTS events_of_trial ON events (trial_id, seq);
+CREATE TABLE IF NOT EXISTS trials (
+    trial_id TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    reason TEXT,
+    stop_iteration INTEGER,
+    last_iteration INTEGER NOT NULL DEFAULT 0,
+    last_metric REAL,
+    best_metric REAL,
+    error TEXT
+);
+"""
+
+_CONTROLS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS controls (
+    request_id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    action TEXT NOT NULL,
+    trial_id TEXT,
+    state TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    resolved_at REAL
+);
+CREATE INDEX IF NOT EXISTS pending_controls ON controls (request_id) WHERE state = 'requested';
+"""
+
+
+class EventKind:
+    """The kinds of event in the log (plain strings in the database)."""
+
+    EXPERIMENT_STARTED = "experiment_started"
+    TRIAL_STARTED = "trial_started"
+    RESULT = "result"
+    TRIAL_ENDED = "trial_ended"
+    EXPERIMENT_ENDED = "experiment_ended"
+    CONTROL_REQUESTED = "control_requested"
+    CONTROL_RESOLVED = "control_resolved"
+    TRIAL_PAUSED = "trial_paused"
+    TRIAL_RESUMED = "trial_resumed"
+    NOTE_ADDED = notebook.NOTE_ADDED
+    HYPOTHESIS_ADDED = notebook.HYPOTHESIS_ADDED
+    VERDICT_RECORDED = notebook.VERDICT_RECORDED
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One row of the event log."""
+
+    seq: int
+    time: float
+    kind: str
+    trial_id: str | None
+    iteration: int | None
+    data: dict[str, Any]
+
+
+class StoreError(Exception):
+    """The store is missing or unreadable."""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    # WAL with NORMAL sync survives a crash of the writer process; only power loss can drop the
+    # last transactions.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+class Store(NotebookMixin):
+    """An experiment's SQLite store; see the module docstring for who writes and who reads."""
+
+    FILENAME = "store.sqlite"
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        meta = self.meta()
+        self._metric: str | None = meta.get("metric")
+        self._mode: str = meta.get("mode", "max")
+
+    @classmethod
+    def create(cls, path: Path, meta: Mapping[str, Any]) -> Store:
+        """Create a new store (WAL mode) holding `meta`; fails if one exists."""
+        if path.exists():
+            raise StoreError(f"{path}: a store already exists")
+        conn = _connect(path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript(_SCHEMA + _CONTROLS_SCHEMA + NOTEBOOK_SCHEMA)
+        with _transaction(conn):
+            _put_meta(conn, {**meta, "schema_version": SCHEMA_VERSION})
+        return cls(path, conn)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open an existing store for reading and writing."""
+        if not path.is_file():
+            raise StoreError(f"{path}: no tuneterm store here")
+        try:
+            conn = _connect(path)
+            _add_controls_table(conn)
+            add_notebook_tables(conn)
+            return cls(path, conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta ------------------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        """Every meta key with its (JSON-decoded) value."""
+        rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
+        return {key: json.loads(value) for key, value in rows}
+
+    def set_meta(self, **values: Any) -> None:
+        with _transaction(self._conn):
+            _put_meta(self._conn, values)
+
+    # -- writing (the driver) ---------------------------------------------------------------------
+
+    def record_experiment_started(self, now: float | None = None, **data: Any) -> None:
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            self.append_event(now, EventKind.EXPERIMENT_STARTED, None, None, data)
+            _put_meta(self._conn, {"status": "running", "started_at": now, **data})
+
+    def record_trial_started(
+        self, trial_id: str, config: Mapping[str, Any], now: float | None = None
+    ) -> None:
+        """A trial started, or was restarted after a restore or a resume."""
+        now = time.time() if now is None else now
+        config_json = json.dumps(dict(config), default=str)
+        with _transaction(self._conn):
+            self.append_event(now, EventKind.TRIAL_STARTED, trial_id, None, {"config": config})
+            self._conn.execute(
+                "INSERT INTO trials (trial_id, config, status, started_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (trial_id) DO UPDATE SET status = excluded.status,"
+                " ended_at = NULL, reason = NULL, stop_iteration = NULL, error = NULL",
+                (trial_id, config_json, TrialStatus.RUNNING.value, now),
+            )
+
+    def record_result(
+        self, trial_id: str, iteration: int, metrics: Mapping[str, float], now: float | None = None
+    ) -> bool:
+        """Append one result; False if (trial, iteration) was already recorded (a restored run)."""
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            cursor = self._conn.execute(
+                "INSERT OR IGNORE INTO events (time, kind, trial_id, iteration, data)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (now, EventKind.RESULT, trial_id, iteration, json.dumps(dict(metrics))),
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._update_trial_metric(trial_id, iteration, metrics)
+        return True
+
+    def _update_trial_metric(
+        self, trial_id: str, iteration: int, metrics: Mapping[str, float]
+    ) -> None:
+        value = _finite(metrics.get(self._metric)) if self._metric else None
+        row = self._conn.execute(
+            "SELECT best_metric FROM trials WHERE trial_id = ?", (trial_id,)
+        ).fetchone()
+        best = row[0] if row else None
+        if value is not None and better(self._mode, value, best):
+            best = value
+        self._conn.execute(
+            "UPDATE trials SET last_iteration = MAX(last_iteration, ?),"
+            " last_metric = COALESCE(?, last_metric), best_metric = ? WHERE trial_id = ?",
+            (iteration, value, best, trial_id),
+        )
+
+    def record_trial_ended(
+        self,
+        trial_id: str,
+        reason: EndReason,
+        iteration: int | None,
+        error: str | None = None,
+        now: float | None = None,
+    ) -> None:
+        now = time.time() if now is None else now
+        data: dict[str, Any] = {"reason": reason.value}
+        if error is not None:
+            data["error"] = error
+        with _transaction(self._conn):
+            self.append_event(now, EventKind.TRIAL_ENDED, trial_id, iteration, data)
+            self._conn.execute(
+                "UPDATE trials SET status = ?, ended_at = ?, reason = ?, stop_iteration = ?,"
+                " error = ? WHERE trial_id = ?",
+                (TrialStatus.ENDED.value, now, reason.value, iteration, error, trial_id),
+            )
+
+    def record_experiment_ended(
+        self, status: str, message: str = "", now: float | None = None
+    ) -> None:
+        """The sweep ended: status is "finished", "stopped" or "crashed"."""
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            self.append_event(
+                now, EventKind.EXPERIMENT_ENDED, None, None, {"status": status, "message": message}
+            )
+            _put_meta(self._conn, {"status": status, "ended_at": now, "message": message})
+            # Trials still marked running (or paused) were cut off with the driver.
+            self._conn.execute(
+                "UPDATE trials SET status = ?, reason = ?, ended_at = ?,"
+                " stop_iteration = last_iteration WHERE status IN (?, ?)",
+                (
+                    TrialStatus.ENDED.value,
+                    EndReason.INTERRUPTED.value,
+                    now,
+                    TrialStatus.RUNNING.value,
+                    TrialStatus.PAUSED.value,
+                ),
+            )
+
+    def record_trial_paused(self, trial_id: str, iteration: int, now: float | None = None) -> None:
+        """The driver paused a trial at the user's request: its resources are free."""
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            self.append_event(now, EventKind.TRIAL_PAUSED, trial_id, iteration, {})
+            self._set_status(trial_id, TrialStatus.PAUSED)
+
+    def record_trial_resumed(self, trial_id: str, now: float | None = None) -> None:
+        """A paused trial may run again; it restarts from its last reported checkpoint."""
+        now = time.time() if now is None else now
+        with _transaction(self._conn):
+            self.append_event(now, EventKind.TRIAL_RESUMED, trial_id, None, {})
+            self._set_status(trial_id, TrialStatus.RUNNING)
+
+    def _set_status(self, trial_id: str, status: TrialStatus) -> None:
+        self._conn.execute(
+            "UPDATE trials SET status = ? WHERE trial_id = ?", (status.value, trial_id)
+        )
+
+    # -- control requests (written by any client, resolved by the driver) ------------------------
+
+    def request_control(
+        self, action: ControlAction, trial_id: str | None, now: float | None = None
+    ) -> int:
+        """Ask the driver to apply `action` (to `trial_id`); the new request's id."""
+        now = time.time() if now is None else now
+        action = ControlAction(action)
+        with _transaction(self._conn):
+            cursor = self._conn.execute(
+                "INSERT INTO controls (time, action, trial_id, state) VALUES (?, ?, ?, ?)",
+                (now, action.value, trial_id, ControlState.REQUESTED.value),
+            )
+            request_id = int(cursor.lastrowid or 0)
+            data = {"request_id": request_id, "action": action.value}
+            self.append_event(now, EventKind.CONTROL_REQUESTED, trial_id, None, data)
+        return request_id
+
+    def last_control_id(self) -> int:
+        """The id of the newest request (0 if none): a cheap test for new requests."""
+        row = self._conn.execute("SELECT MAX(request_id) FROM controls").fetchone()
+        return int(row[0] or 0)
+
+    def pending_controls(self) -> list[ControlRequest]:
+        """Requests the driver has not resolved yet, oldest first."""
+        rows = self._conn.execute(
+            f"SELECT {_CONTROL_COLUMNS} FROM controls WHERE state = ? ORDER BY request_id",
+            (ControlState.REQUESTED.value,),
+        ).fetchall()
+        return [_control_from_row(row) for row in rows]
+
+    def controls(self) -> list[ControlRequest]:
+        """Every request ever made, oldest first."""
+        rows = self._conn.execute(
+            f"SELECT {_CONTROL_COLUMNS} FROM controls ORDER BY request_id"
+        ).fetchall()
+        return [_control_from_row(row) for row in rows]
+
+    def control(self, request_id: int) -> ControlRequest:
+        """One request by id (raises KeyError if there is none)."""
+        row = self._conn.execute(
+            f"SELECT {_CONTROL_COLUMNS} FROM controls WHERE request_id = ?", (request_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(request_id)
+        return _control_from_row(row)
+
+    def resolve_control(
+        self, request_id: int, done: bool, message: str = "", now: float | None = None
+    ) -> None:
+        """The driver applied (`done`) or refused a request; `message` says what happened."""
+        now = time.time() if now is None else now
+        request = self.control(request_id)
+        state = ControlState.DONE if done else ControlState.REJECTED
+        data = {
+            "request_id": request_id,
+            "action": request.action.value,
+            "done": done,
+            "message": message,
+        }
+        with _transaction(self._conn):
+            self._conn.execute(
+                "UPDATE controls SET state = ?, message = ?, resolved_at = ? WHERE request_id = ?",
+                (state.value, message, now, request_id),
+            )
+            self.append_event(now, EventKind.CONTROL_RESOLVED, request.trial_id, None, data)
+
+    def append_event(
+        self,
+        now: float,
+        kind: str,
+        trial_id: str | None,
+        iteration: int | None,
+        data: Mapping[str, Any],
+    ) -> None:
+        """Log an event; call it inside a write transaction (`transaction`)."""
+        self._conn.execute(
+            "INSERT INTO events (time, kind, trial_id, iteration, data) VALUES (?, ?, ?, ?, ?)",
+            (now, kind, trial_id, iteration, json.dumps(dict(data), default=str)),
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE) for modules with tables of their own (notebook)."""
+        with _transaction(self._conn):
+            yield self._conn
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read-only statement."""
+        return self._conn.execute(sql, params).fetchall()
+
+    # -- reading (any client) ---------------------------------------------------------------------
+
+    def events_since(self, seq: int = 0, limit: int = 10_000) -> list[Event]:
+        """Events with a sequence number above `seq`, oldest first, at most `limit`."""
+        rows = self._conn.execute(
+            "SELECT seq, time, kind, trial_id, iteration, data FROM events"
+            " WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        ).fetchall()
+        return [Event(s, t, k, tid, it, json.loads(d)) for s, t, k, tid, it, d in rows]
+
+    def tail(self, seq: int, metric: str, limit: int = 50_000) -> list[Event]:
+        """Like `events_since`, but result events carry only `{metric: value}` (`{}` without it).
+
+        SQLite extracts the one value, so Python never decodes a whole result: this is how a
+        dashboard catches up with a store of a million results. With no metric it is
+        `events_since`.
+        """
+        if not metric:
+            return self.events_since(seq, limit)
+        if '"' in metric:
+            # A quote would need escaping inside the JSON path; decode in Python (rare, slower).
+            return [_narrowed(event, metric) for event in self.events_since(seq, limit)]
+        result, loads = EventKind.RESULT, json.loads
+        with _gc_paused():
+            rows = self._conn.execute(
+                "SELECT seq, time, kind, trial_id, iteration,"
+                " CASE kind WHEN 'result' THEN json_extract(data, ?) ELSE data END"
+                " FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (f'$."{metric}"', seq, limit),
+            ).fetchall()
+            return [
+                Event(
+                    s, t, k, tid, n, ({} if v is None else {metric: v}) if k == result else loads(v)
+                )
+                for s, t, k, tid, n, v in rows
+            ]
+
+    def trial_results(self, trial_id: str) -> list[Result]:
+        """Every result of one trial with every metric, in the order recorded."""
+        return self.results(trial_id)
+
+    def iter_events(self, seq: int = 0, batch: int = 10_000) -> Iterator[Event]:
+        while events := self.events_since(seq, batch):
+            yield from events
+            seq = events[-1].seq
+
+    def trials(self) -> list[Trial]:
+        rows = self._conn.execute(
+            "SELECT trial_id, config, status, started_at, ended_at, reason, stop_iteration,"
+            " last_iteration, last_metric, best_metric, error FROM trials ORDER BY rowid"
+        ).fetchall()
+        return [_trial_from_row(row) for row in rows]
+
+    def results(self, trial_id: str | None = None) -> list[Result]:
+        """Every result (of one trial, or of all), in the order recorded."""
+        query = "SELECT trial_id, iteration, time, data FROM events WHERE kind = 'result'"
+        params: tuple[str, ...] = ()
+        if trial_id is not None:
+            query += " AND trial_id = ?"
+            params = (trial_id,)
+        rows = self._conn.execute(query + " ORDER BY seq", params).fetchall()
+        return [Result(tid, it, t, json.loads(d)) for tid, it, t, d in rows]
+
+    def last_seq(self) -> int:
+        """The sequence number of the newest event (0 in an empty log)."""
+        row = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def count_results(self) -> int:
+        row = self._conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'result'").fetchone()
+        return int(row[0])
+
+
+def _narrowed(event: Event, metric: str) -> Event:
+    """A result event with only `metric` left in its data; other events as they are."""
+    if event.kind != EventKind.RESULT:
+        return event
+    data = {metric: event.data[metric]} if metric in event.data else {}
+    return Event(event.seq, event.time, event.kind, event.trial_id, event.iteration, data)
+
+
+def _trial_from_row(row: tuple[Any, ...]) -> Trial:
+    (trial_id, config, status, started, ended, reason, stop_it, last_it, last, best, error) = row
+    return Trial(
+        trial_id=trial_id,
+        config=json.loads(config),
+        status=TrialStatus(status),
+        started_at=started,
+        ended_at=ended,
+        reason=EndReason(reason) if reason else None,
+        stop_iteration=stop_it,
+        last_iteration=last_it,
+        last_metric=last,
+        best_metric=best,
+        error=error,
+    )
+
+
+_CONTROL_COLUMNS = "request_id, time, action, trial_id, state, message, resolved_at"
+
+
+def _control_from_row(row: tuple[Any, ...]) -> ControlRequest:
+    request_id, requested_at, action, trial_id, state, message, resolved_at = row
+    return ControlRequest(
+        request_id=request_id,
+        time=requested_at,
+        action=ControlAction(action),
+        trial_id=trial_id,
+        state=state,
+        message=message,
+        resolved_at=resolved_at,
+    )
+
+
+def _add_controls_table(conn: sqlite3.Connection) -> None:
+    """Give a store made before control requests existed its table (a no-op on newer ones)."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'controls'"
+    ).fetchone()
+    if row is None:
+        conn.executescript(_CONTROLS_SCHEMA)
+
+
+def _put_meta(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
+    conn.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [(key, json.dumps(value, default=str)) for key, value in values.items()],
+    )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while building a large batch of acyclic objects.
+
+    Every new Event is GC-tracked, so a 50,000-event batch triggers dozens of collections that
+    find nothing (about a fifth of `tail`'s time); the next one after the batch does the work.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT (or ROLLBACK) on an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def numeric_metrics(result: Mapping[str, Any], skip: Iterable[str] = ()) -> dict[str, float]:
+    """The finite numbers of a result dict (booleans and nested values left out)."""
+    skipped = set(skip)
+    return {
+        key: float(value)
+        for key, value in result.items()
+        if key not in skipped
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    }

@@ -1,0 +1,393 @@
+"""The main screen: the sweep's header, its trial table and the footer of keys; the keys that
+stop, pause and resume trials ask here and send the request up to the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tuneterm.domain.control import ControlAction
+from tuneterm.domain.sweep.state import SweepState
+from tuneterm.ui.modals.confirm import (
+    READ_ONLY_TEXT,
+    SWEEP_QUESTION,
+    ConfirmModal,
+    refusal,
+    trial_question,
+)
+from tuneterm.ui.widgets.footer import KeyFooter
+from tuneterm.ui.widgets.header import COUNT_LABELS, SweepFacts, SweepHeader
+from tuneterm.ui.messages import ControlRequested, TrialDetailRequested
+from tuneterm.ui.widgets.trial_table import TrialTable
+
+FILTERS: tuple[str | None, ...] = (None, *(key for key, _ in COUNT_LABELS))
+"""`f` cycles through these (None: every trial), skipping states no trial is in."""
+
+_MOVE = Binding.Group("Move", compact=True)
+CONTROL_ACTIONS = frozenset({"stop_trial", "pause_trial", "resume_trial", "stop_sweep"})
+"""Actions that write a request for the driver: disabled (shown dimmed) on a read-only source."""
+READ_ONLY_BINDING_ID = "control-read-only"
+NARROW_FOOTER_HIDES = (
+    "reverse_sort",
+    "pause_trial",
+    "resume_trial",
+    "stop_sweep",
+    "app.show_hypotheses",
+    "app.show_journal",
+    "app.show_compare",
+    "command_palette",
+)
+"""Footer keys left out below `WIDE_FOOTER` columns, so that 80 fit the rest (`?` lists all)."""
+WIDE_FOOTER = 150
+
+
+class SweepScreen(Screen[None]):
+    """The live view of one sweep."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "show_detail",
+            "Detail",
+            id="show-detail",
+            key_display="⏎",
+            tooltip="Open the trial under the cursor: config, every metric, traceback",
+        ),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            id="cycle-sort",
+            tooltip="Sort by the next column (trial, state, iter, params, last, best, time)",
+        ),
+        Binding(
+            "S", "reverse_sort", "Reverse", id="reverse-sort", tooltip="Reverse the sort order"
+        ),
+        Binding(
+            "f",
+            "cycle_filter",
+            "Filter",
+            id="cycle-filter",
+            tooltip="Show only trials in the next state (all, running, completed, ...)",
+        ),
+        Binding(
+            "x",
+            "stop_trial",
+            "Stop",
+            id="stop-trial",
+            tooltip="Stop the highlighted trial (asks first); it ends as stopped by the user",
+        ),
+        Binding(
+            "space,P",
+            "pause_trial",
+            "Pause",
+            id="pause-trial",
+            tooltip="Pause the highlighted trial (asks first), freeing its resources",
+        ),
+        Binding(
+            "r",
+            "resume_trial",
+            "Resume",
+            id="resume-trial",
+            tooltip="Resume the highlighted paused trial",
+        ),
+        Binding(
+            "X",
+            "stop_sweep",
+            "Stop sweep",
+            id="stop-sweep",
+            tooltip="Stop the whole sweep and every running trial (asks first)",
+        ),
+        Binding(
+            "p",
+            "app.show_plots",
+            "Plots",
+            id="show-plots",
+            tooltip="Metric vs hyperparameter scatter and all learning curves",
+        ),
+        Binding(
+            "n",
+            "app.write_note",
+            "Note",
+            id="write-note",
+            tooltip="Write a note, stamped with the highlighted trial and its iteration",
+        ),
+        Binding(
+            "question_mark",
+            "app.show_help",
+            "Help",
+            id="show-help",
+            key_display="?",
+            tooltip="List every key",
+        ),
+        Binding(
+            "q",
+            "app.detach",
+            "Quit",
+            id="detach",
+            tooltip="Leave the dashboard; the sweep keeps running (tuneterm attach DIR)",
+        ),
+        Binding(
+            "h",
+            "app.show_hypotheses",
+            "Hypotheses",
+            id="show-hypotheses",
+            tooltip="The hypotheses, their evidence so far; mark verdicts, add one",
+        ),
+        Binding(
+            "J",
+            "app.show_journal",
+            "Journal",
+            id="show-journal",
+            tooltip="The experiment's journal, rendered as journal.md will read",
+        ),
+        Binding(
+            "C",
+            "app.show_compare",
+            "Compare",
+            id="show-compare",
+            tooltip="This experiment beside the others in its directory",
+        ),
+        Binding(
+            "down,j",
+            "cursor_down",
+            "Down",
+            id="cursor-down",
+            group=_MOVE,
+            tooltip="Move the cursor down one trial",
+        ),
+        Binding(
+            "up,k",
+            "cursor_up",
+            "Up",
+            id="cursor-up",
+            group=_MOVE,
+            tooltip="Move the cursor up one trial",
+        ),
+        Binding(
+            "g,home",
+            "cursor_top",
+            "Top",
+            id="cursor-top",
+            group=_MOVE,
+            tooltip="Move the cursor to the first trial",
+        ),
+        Binding(
+            "G,end",
+            "cursor_bottom",
+            "Bottom",
+            id="cursor-bottom",
+            group=_MOVE,
+            tooltip="Move the cursor to the last trial",
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            id="page-down",
+            group=_MOVE,
+            show=False,
+            tooltip="Move the cursor down one screen",
+        ),
+        Binding(
+            "pageup",
+            "page_up",
+            "Page up",
+            id="page-up",
+            group=_MOVE,
+            show=False,
+            tooltip="Move the cursor up one screen",
+        ),
+        # Comes after the control keys: when they are disabled (read-only), it says why.
+        Binding(
+            "x,space,P,r,X",
+            "explain_read_only",
+            "Read-only",
+            id=READ_ONLY_BINDING_ID,
+            show=False,
+            tooltip="Say why a plain Ray Tune directory cannot be controlled",
+        ),
+    ]
+
+    def __init__(
+        self,
+        state: SweepState,
+        facts: Callable[[str | None], SweepFacts],
+        clock: Callable[[], float],
+        *,
+        read_only: bool = False,
+    ) -> None:
+        super().__init__()
+        self.state = state
+        self.read_only = read_only
+        """No driver reads requests (a plain Ray Tune directory): the control keys are off."""
+        self._facts = facts
+        self._clock = clock
+        self.sort_key = "trial_id"
+        self.descending = False
+        self.state_filter: str | None = None
+        self._pending_ids: set[str] = set()
+        self._pending = False
+        self.table = TrialTable(self._curve_values, clock, id="trials")
+        self.header = SweepHeader(facts(None), id="sweep-header")
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.table
+        yield KeyFooter(NARROW_FOOTER_HIDES, WIDE_FOOTER)
+
+    def _curve_values(self, trial_id: str, width: int) -> Sequence[float]:
+        with self.state.lock:
+            return self.state.history(trial_id).downsample(width)
+
+    # -- data -----------------------------------------------------------------------------------
+
+    def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
+        """Remember trials to repaint at the next `flush` (the header is always repainted)."""
+        self._pending_ids.update(changed_trial_ids)
+        self._pending = True
+
+    def flush(self, max_bytes: int | None = None) -> None:
+        """Show the sweep state's current rows for the noted trials, the new order and header;
+        table lines past `max_bytes` (None: no limit) stay stale for the next flush."""
+        if not self._pending:
+            self.table.paint_stale(max_bytes)
+            return
+        changed_ids, self._pending_ids, self._pending = self._pending_ids, set(), False
+        with self.state.lock:
+            order = self._order_locked()
+            wanted = changed_ids | self.table.unknown_trial_ids(order)
+            rows = {tid: self.state.row(tid) for tid in wanted}
+            best = self.state.best()
+            tuned = self.state.tuned
+        self.table.update_rows(rows, order, best.trial_id if best else None, tuned, max_bytes)
+        self.header.show(self._facts(self.state_filter))
+
+    def _order_locked(self) -> list[str]:
+        """The displayed order; the caller holds the state's lock."""
+        return self.state.order(
+            self.sort_key, self.descending, self.state_filter, now=self._clock()
+        )
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_cycle_sort(self) -> None:
+        keys = [column.key for column in self.table.columns if column.sortable] or ["trial_id"]
+        position = keys.index(self.sort_key) + 1 if self.sort_key in keys else 0
+        following = keys[position % len(keys)]
+        self._sort_by(following, self._metric_descending(following))
+
+    def action_reverse_sort(self) -> None:
+        self._sort_by(self.sort_key, not self.descending)
+
+    def _metric_descending(self, sort_key: str) -> bool:
+        """Metric columns sort best first."""
+        return sort_key in ("last", "best") and self.state.mode == "max"
+
+    def _sort_by(self, sort_key: str, descending: bool) -> None:
+        self.sort_key, self.descending = sort_key, descending
+        self.table.show_sort(sort_key, descending)
+        self._reorder()
+
+    def _reorder(self) -> None:
+        """Apply a new sort or filter now, with whatever data is pending: a key press is never
+        held back by the output budget."""
+        self.note_changes(())
+        self.flush()
+        self.table.refresh()
+
+    def action_cycle_filter(self) -> None:
+        with self.state.lock:
+            counts = self.state.counts()
+        start = FILTERS.index(self.state_filter)
+        for step in range(1, len(FILTERS) + 1):
+            candidate = FILTERS[(start + step) % len(FILTERS)]
+            if candidate is None or counts.get(candidate, 0):
+                break
+        self.state_filter = candidate
+        self._reorder()
+
+    def action_cursor_down(self) -> None:
+        self.table.move_cursor(1)
+
+    def action_cursor_up(self) -> None:
+        self.table.move_cursor(-1)
+
+    def action_cursor_top(self) -> None:
+        self.table.cursor_to(0)
+
+    def action_cursor_bottom(self) -> None:
+        self.table.cursor_to(len(self.table.ordered_trial_ids) - 1)
+
+    def action_page_down(self) -> None:
+        self.table.page(1)
+
+    def action_page_up(self) -> None:
+        self.table.page(-1)
+
+    def note_subject(self) -> tuple[str | None, int | None]:
+        """What a note written now is stamped with: the highlighted trial and its iteration."""
+        trial_id = self.table.cursor_trial_id
+        with self.state.lock:
+            if trial_id is None or trial_id not in self.state:
+                return None, None
+            return trial_id, self.state.row(trial_id).iteration
+
+    def action_show_detail(self) -> None:
+        if self.table.cursor_trial_id is not None:
+            self.post_message(TrialDetailRequested(self.table.cursor_trial_id))
+
+    # -- control --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CONTROL_ACTIONS:
+            return None if self.read_only else True
+        if action == "explain_read_only":
+            return self.read_only
+        return True
+
+    def action_stop_trial(self) -> None:
+        self._ask(ControlAction.STOP)
+
+    def action_pause_trial(self) -> None:
+        self._ask(ControlAction.PAUSE)
+
+    def action_resume_trial(self) -> None:
+        self._ask(ControlAction.RESUME)
+
+    def action_stop_sweep(self) -> None:
+        self._ask(ControlAction.STOP_ALL)
+
+    def action_explain_read_only(self) -> None:
+        self.notify(READ_ONLY_TEXT, title="Read-only", severity="warning", markup=False)
+
+    def _ask(self, action: ControlAction) -> None:
+        """Refuse with a notification, or confirm (resuming needs no confirmation), then send."""
+        if self.read_only:
+            self.action_explain_read_only()
+            return
+        trial_id = None if action is ControlAction.STOP_ALL else self.table.cursor_trial_id
+        with self.state.lock:
+            row = self.state.row(trial_id) if trial_id and trial_id in self.state else None
+            refused = refusal(action, row, self.state.status, self.state.pending_action)
+            tuned = self.state.tuned
+        if refused is not None:
+            self.notify(refused, title="Nothing sent", severity="warning", markup=False)
+            return
+        if action is ControlAction.RESUME:
+            self.post_message(ControlRequested(action, trial_id))
+            return
+        question = SWEEP_QUESTION
+        if action is not ControlAction.STOP_ALL and row is not None:
+            question = trial_question(action, row, tuned)
+        self.app.push_screen(
+            ConfirmModal(question), lambda yes: self._confirmed(yes, action, trial_id)
+        )
+
+    def _confirmed(self, yes: bool | None, action: ControlAction, trial_id: str | None) -> None:
+        if yes:
+            self.post_message(ControlRequested(action, trial_id))

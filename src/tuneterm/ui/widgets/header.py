@@ -1,0 +1,147 @@
+"""The sweep's header: name, status, elapsed time, trials by state, the best trial so far."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.geometry import Region
+from textual.widget import Widget
+
+from tuneterm.domain.text import one_line, printable
+from tuneterm.ui.format import duration, metric_text
+
+WAITING_TEXT = "Starting Ray… (waiting for the driver's first event)"
+
+COUNT_LABELS: tuple[tuple[str, str], ...] = (
+    ("pending", "pending"),
+    ("running", "running"),
+    ("paused", "paused"),
+    ("completed", "completed"),
+    ("scheduler", "stopped"),
+    ("user", "by user"),
+    ("error", "error"),
+    ("interrupted", "interrupted"),
+)
+"""Count keys in display order, with their label; paused and interrupted show only when non-zero."""
+_OPTIONAL_COUNTS = frozenset({"paused", "interrupted"})
+
+STATUS_STYLES = {
+    "running": "bold green",
+    "finished": "bold blue",
+    "stopped": "bold yellow",
+    "crashed": "bold red",
+    "read-only": "bold cyan",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SweepFacts:
+    """What the header shows, copied out of the sweep state under its lock."""
+
+    name: str
+    status: str
+    """running / finished / stopped / crashed / created, or read-only for a plain Ray directory."""
+    metric: str
+    elapsed: float | None
+    counts: Mapping[str, int] = field(default_factory=dict)
+    best_trial_id: str | None = None
+    best_value: float | None = None
+    waiting: bool = False
+    """No event has arrived yet: the driver is still starting Ray."""
+    driver_alive: bool | None = None
+    message: str = ""
+    """Why the sweep ended, when it crashed or was stopped."""
+    state_filter: str | None = None
+    """The count key the table is filtered on, if any."""
+    feed_error: str | None = None
+    """Why reading the store stopped, if it did."""
+    pending_action: str | None = None
+    """"stopping sweep…" while a request to stop the whole sweep waits for the driver."""
+
+
+def status_text(facts: SweepFacts) -> Text:
+    if facts.status == "running" and facts.driver_alive is False:
+        return Text("running? (driver not responding)", style="bold red")
+    label = printable(facts.status)
+    if facts.status in ("crashed", "stopped") and facts.message:
+        label += ": " + one_line(facts.message, 60)
+    return Text(label, style=STATUS_STYLES.get(facts.status, "bold"))
+
+
+def first_line(facts: SweepFacts) -> Text:
+    line = Text(" ")
+    line.append(printable(facts.name) or "(unnamed)", style="bold")
+    line.append("  ")
+    if facts.feed_error:
+        line.append(f"feed stopped: {facts.feed_error}", style="bold red")
+        return line
+    if facts.waiting:
+        line.append(WAITING_TEXT, style="bold yellow")
+        return line
+    line.append_text(status_text(facts))
+    if facts.pending_action:
+        line.append(f"  {printable(facts.pending_action)}", style="bold yellow")
+    line.append(f"  elapsed {duration(facts.elapsed)}")
+    if facts.best_trial_id is not None:
+        line.append("  best ")
+        line.append(f"{printable(facts.metric)} {metric_text(facts.best_value)}", style="bold")
+        line.append(f" ★ {printable(facts.best_trial_id)}")
+    return line
+
+
+def second_line(facts: SweepFacts) -> Text:
+    total = sum(facts.counts.values())
+    line = Text(f" {total} trials: ")
+    parts = [
+        (key, label)
+        for key, label in COUNT_LABELS
+        if key not in _OPTIONAL_COUNTS or facts.counts.get(key, 0) or facts.state_filter == key
+    ]
+    for index, (key, label) in enumerate(parts):
+        if index:
+            line.append(", ")
+        style = "reverse bold" if key == facts.state_filter else ""
+        line.append(f"{facts.counts.get(key, 0)} {label}", style=style)
+    if facts.state_filter is not None:
+        line.append("  (filtered)", style="italic")
+    return line
+
+
+class SweepHeader(Widget):
+    """Two lines of facts about the sweep; repaints only the lines whose text changed."""
+
+    DEFAULT_CSS = """
+    SweepHeader { height: 2; }
+    """
+
+    def __init__(self, facts: SweepFacts, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.facts = facts
+        self._lines = self._render_facts(facts)
+
+    def show(self, facts: SweepFacts) -> None:
+        """Show `facts`; a no-op (no bytes written) when the text would not change, and one
+        line's worth when only the elapsed time ticked."""
+        self.facts = facts
+        lines = self._render_facts(facts)
+        for y, (old, new) in enumerate(zip(self._lines, lines, strict=True)):
+            if old != new:
+                self.refresh(Region(0, y, self.size.width, 1))
+        self._lines = lines
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(line.plain for line in self._lines)
+
+    @staticmethod
+    def _render_facts(facts: SweepFacts) -> tuple[Text, Text]:
+        second = Text() if facts.waiting else second_line(facts)
+        return first_line(facts), second
+
+    def render(self) -> Text:
+        text = Text("\n").join(self._lines)
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        return text
