@@ -23,9 +23,9 @@ import ray  # noqa: E402
 from ray import tune  # noqa: E402
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback  # noqa: E402
 
-from tuneterm.storage.store import Store  # noqa: E402
 from tuneterm.runner.callback import StoreCallback  # noqa: E402
 from tuneterm.runner.scheduler import RecordingFIFO  # noqa: E402
+from tuneterm.storage.store import Store  # noqa: E402
 
 TRIALS = 8
 ITERATIONS = 500

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tuneterm.storage.store import EventKind, Store
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.trial import EndReason, TrialStatus
+from tuneterm.storage.store import EventKind, Store
 
 METRIC = "accuracy"
 BATCH = 50_000

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from tuneterm.storage.store import EventKind, Store
 from tuneterm.domain.trial import EndReason, TrialStatus
+from tuneterm.storage.store import EventKind, Store
 
 METRIC = "accuracy"
 CONCURRENT = 100

@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.storage.sources.store_source import open_source
 from tuneterm.storage.store import Store
-from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.ui.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import tuneterm
+from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.store import Event, EventKind, Store
-from tuneterm.domain.trial import Trial
 
 TRAINABLES = '''
 import json

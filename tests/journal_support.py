@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.domain.trial import EndReason
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.store import Store
-from tuneterm.domain.trial import EndReason
-from tuneterm.domain.hypotheses.verdict import Verdict
 
 T0 = 1_700_000_000.0
 """2023-11-14 22:13:20 UTC: the sweep's start."""

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.journal_support import new_experiment, record_sweep
-from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.cli.report import (
     add_compare_parser,
     add_journal_parser,
     compare_command,
     journal_command,
 )
+from tuneterm.storage.experiment import ExperimentDir
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,8 @@ import pytest
 from ptyprocess import PtyProcess
 
 from tests.conftest import RayHead
-from tests.support import only_experiment, ray_results, wait_for
 from tests.runner.test_sweep import TINY
+from tests.support import only_experiment, ray_results, wait_for
 from tuneterm.storage.experiment import effective_status
 from tuneterm.storage.store import Store
 

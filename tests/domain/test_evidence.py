@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tuneterm.domain.hypotheses.bucket import Bucket, bucketer
+from tuneterm.domain.config.space import Param
 from tuneterm.domain.config.spec import Hypothesis
+from tuneterm.domain.hypotheses.bucket import Bucket, bucketer
 from tuneterm.domain.hypotheses.evidence import (
     Distribution,
     Evidence,
@@ -17,7 +18,6 @@ from tuneterm.domain.hypotheses.evidence import (
     distribution,
     hypothesis_evidence,
 )
-from tuneterm.domain.config.space import Param
 from tuneterm.domain.hypotheses.verdict import Verdict
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tuneterm.domain.control import ControlAction
-from tuneterm.storage.store import Event, EventKind, Store
 from tuneterm.domain.sweep.state import CATEGORIES, MetricHistory, SweepState, TrialRow
 from tuneterm.domain.trial import EndReason, Trial, TrialStatus
+from tuneterm.storage.store import Event, EventKind, Store
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from ray.tune.schedulers import TrialScheduler
 
-from tuneterm.storage.store import EventKind, Store
 from tuneterm.domain.trial import EndReason, TrialStatus
 from tuneterm.runner.callback import StoreCallback
 from tuneterm.runner.scheduler import (
@@ -20,6 +19,7 @@ from tuneterm.runner.scheduler import (
     RecordingASHA,
     RecordingMedian,
 )
+from tuneterm.storage.store import EventKind, Store
 
 
 @dataclass

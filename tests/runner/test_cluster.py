@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RayHead
-from tests.support import only_experiment, tuneterm
 from tests.runner.test_sweep import TINY
+from tests.support import only_experiment, tuneterm
 from tuneterm.storage.store import Store
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]

@@ -21,10 +21,10 @@ from tests.control_support import (
     write_config,
 )
 from tests.support import tuneterm, wait_for
-from tuneterm.storage.experiment import ExperimentDir, effective_status
-from tuneterm.storage.store import EventKind, Store
 from tuneterm.domain.trial import EndReason
 from tuneterm.runner.callback import explain_worker_death
+from tuneterm.storage.experiment import ExperimentDir, effective_status
+from tuneterm.storage.store import EventKind, Store
 
 ITERATIONS = 12
 

@@ -15,9 +15,9 @@ import pytest
 
 from tests.conftest import RayHead
 from tests.support import only_experiment, ray_results, tuneterm, wait_for
+from tuneterm.domain.trial import EndReason
 from tuneterm.storage.experiment import ExperimentDir, effective_status
 from tuneterm.storage.store import EventKind, Store
-from tuneterm.domain.trial import EndReason
 
 pytestmark = [pytest.mark.ray]
 

@@ -17,8 +17,11 @@ import pytest
 from tests.conftest import RayHead
 from tests.journal_support import T0, config, new_experiment, record_sweep
 from tests.support import only_experiment, ray_results, tuneterm, wait_for
-from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.domain.journal.markdown import duration
 from tuneterm.domain.journal.render import render_journal
+from tuneterm.domain.text import format_value
+from tuneterm.domain.trial import EndReason
+from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_data import gather
 from tuneterm.storage.journal_file import (
     DIVERTED_NAME,
@@ -28,10 +31,7 @@ from tuneterm.storage.journal_file import (
     write_journal,
 )
 from tuneterm.storage.journal_service import JournalKeeper, JournalThread
-from tuneterm.domain.journal.markdown import duration
 from tuneterm.storage.store import Store
-from tuneterm.domain.text import format_value
-from tuneterm.domain.trial import EndReason
 
 
 @pytest.fixture(autouse=True)

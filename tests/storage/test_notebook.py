@@ -13,12 +13,16 @@ from typing import Any, cast
 
 import pytest
 
+from tuneterm.cli.headless import EventPrinter
 from tuneterm.domain.config.spec import (
     ConfigError,
     ExperimentConfig,
     Hypothesis,
     read_recorded_config,
 )
+from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.domain.sweep.state import SweepState
+from tuneterm.domain.trial import EndReason
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.notebook import (
     NotebookError,
@@ -29,10 +33,6 @@ from tuneterm.storage.notebook import (
 from tuneterm.storage.sources.raydir import RayDirSource, ReadOnlySourceError
 from tuneterm.storage.sources.store_source import StoreSource
 from tuneterm.storage.store import EventKind, Store
-from tuneterm.domain.sweep.state import SweepState
-from tuneterm.domain.trial import EndReason
-from tuneterm.domain.hypotheses.verdict import Verdict
-from tuneterm.cli.headless import EventPrinter
 
 RAY_PLAIN = Path(__file__).parents[1] / "data" / "ray_plain" / "plain"
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from tuneterm.domain.control import ControlAction
+from tuneterm.domain.sweep.state import SweepState
+from tuneterm.domain.trial import EndReason
 from tuneterm.storage.experiment import ExperimentDir, process_start_ticks
 from tuneterm.storage.sources.raydir import (
     RayDirSource,
@@ -25,8 +27,6 @@ from tuneterm.storage.sources.raydir import (
 )
 from tuneterm.storage.sources.store_source import SourceError, StoreSource, open_source
 from tuneterm.storage.store import Event, EventKind, Store
-from tuneterm.domain.sweep.state import SweepState
-from tuneterm.domain.trial import EndReason
 
 RAY_PLAIN = Path(__file__).parents[1] / "data" / "ray_plain"
 """storage_path of a real run: trial x=1 reported 3 scores, trial x=2 raised at iteration 2."""

@@ -7,8 +7,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tuneterm.storage.store import Store
 from tuneterm.domain.trial import EndReason
+from tuneterm.storage.store import Store
 
 T0 = 1_700_000_000.0
 FROZEN_NOW = T0 + 100.0

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import wait_for
 from tests.cli.test_terminal import Terminal
+from tests.support import wait_for
 from tests.ui.journal_recorded import write_config
 from tests.ui.recorded import record_sweep
 from tuneterm.storage.experiment import ExperimentDir

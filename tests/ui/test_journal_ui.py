@@ -15,19 +15,19 @@ from tests.ui.journal_recorded import write_config
 from tests.ui.recorded import RecordedSweep, record_sweep
 from tests.ui.test_screens import ReadOnly
 from tuneterm.domain.config.spec import Hypothesis
+from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.notebook import Note
 from tuneterm.storage.sources.store_source import open_source
 from tuneterm.storage.store import Store
-from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.ui.app import TuneTermApp, create_app
+from tuneterm.ui.modals.note import DISCARD_HINT, EMPTY_HINT, NoteModal
+from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
 from tuneterm.ui.screens.compare import CompareScreen
 from tuneterm.ui.screens.detail import TrialDetailScreen
 from tuneterm.ui.screens.hypotheses import HypothesesScreen
 from tuneterm.ui.screens.journal import JournalScreen
-from tuneterm.ui.modals.note import DISCARD_HINT, EMPTY_HINT, NoteModal
 from tuneterm.ui.screens.sweep import SweepScreen
-from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
 
 NOTE = "Loss plateaus after epoch 3 [bold]not markup[/] \x1b[31mnot red"
 SHOWN_NOTE = "Loss plateaus after epoch 3 [bold]not markup[/] \\x1b[31mnot red"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from tests.ui.helpers import screen_text, wait_for_events, wait_until
 from tests.ui.recorded import PLAN, RecordedSweep, record_sweep
-from tuneterm.storage.store import Store
 from tuneterm.domain.trial import EndReason
+from tuneterm.storage.store import Store
 from tuneterm.ui.widgets.header import WAITING_TEXT
 
 RUNNING = ["a1b2c_00006", "a1b2c_00008"]

@@ -11,8 +11,8 @@ from textual.binding import Binding
 
 from tests.ui.helpers import screen_text, wait_for_events, wait_for_workers, wait_until
 from tests.ui.recorded import RecordedSweep, record_sweep
-from tuneterm.storage.sources.store_source import open_source
 from tuneterm.domain.trial import EndReason
+from tuneterm.storage.sources.store_source import open_source
 from tuneterm.ui.app import create_app, help_sections
 from tuneterm.ui.screens.detail import TrialDetailScreen
 from tuneterm.ui.screens.help import HelpScreen

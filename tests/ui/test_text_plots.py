@@ -7,10 +7,10 @@ from rich.cells import cell_len
 from tuneterm.domain.sweep.state import TrialRow
 from tuneterm.domain.trial import EndReason, TrialStatus
 from tuneterm.ui.budget import OutputMeter, counting_writer
-from tuneterm.ui.widgets.chart import BRAILLE_BASE, Figure, Series, render_figure
-from tuneterm.ui.widgets.columns import NaturalWidths, layout
 from tuneterm.ui.format import compact_value, duration, fit, metric_text, sparkline
 from tuneterm.ui.screens.plots import rung_iterations, wants_log
+from tuneterm.ui.widgets.chart import BRAILLE_BASE, Figure, Series, render_figure
+from tuneterm.ui.widgets.columns import NaturalWidths, layout
 
 
 def row(trial_id: str = "a1b2c_00001", **changes: object) -> TrialRow:

@@ -14,23 +14,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, load_config
-from tuneterm.domain.control import ControlAction
-from tuneterm.storage.experiment import (
-    ExperimentDir,
-    default_root,
-    effective_status,
-    list_experiments,
-)
-from tuneterm.storage.store import Store
-from tuneterm.domain.text import format_value, printable
-from tuneterm.storage.requests import NoAnswer, RequestRefused
 from tuneterm.cli.report import (
     add_compare_parser,
     add_journal_parser,
     compare_command,
     journal_command,
 )
+from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, load_config
+from tuneterm.domain.control import ControlAction
+from tuneterm.domain.text import format_value, printable
+from tuneterm.storage.experiment import (
+    ExperimentDir,
+    default_root,
+    effective_status,
+    list_experiments,
+)
+from tuneterm.storage.requests import NoAnswer, RequestRefused
+from tuneterm.storage.store import Store
 
 CONTROL_ACTIONS = {
     "stop": ControlAction.STOP,
@@ -332,8 +332,8 @@ def cmd_control(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """Continue a crashed or stopped sweep with a new driver (Tuner.restore)."""
-    from tuneterm.storage.requests import open_store, resume_refusal
     from tuneterm.runner.launch import start_driver
+    from tuneterm.storage.requests import open_store, resume_refusal
 
     expdir = ExperimentDir(args.directory.resolve())
     with open_store(expdir.path) as store:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tuneterm.domain.config.spec import ConfigError
+from tuneterm.domain.text import printable
 from tuneterm.storage.experiment import ExperimentDir, default_root, list_experiments
 from tuneterm.storage.store import Store, StoreError
-from tuneterm.domain.text import printable
 
 if TYPE_CHECKING:
     from tuneterm.storage.journal_file import JournalWritten

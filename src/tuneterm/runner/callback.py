@@ -8,9 +8,9 @@ from typing import Any
 
 from ray.tune import Callback
 
-from tuneterm.storage.store import Store, numeric_metrics
 from tuneterm.domain.trial import EndReason
 from tuneterm.runner.scheduler import STOP_DECISIONS
+from tuneterm.storage.store import Store, numeric_metrics
 
 # Ray's bookkeeping values that say nothing about the model.
 _NOT_METRICS = frozenset(

@@ -36,9 +36,9 @@ import ray
 from ray.tune.experiment import Trial
 
 from tuneterm.domain.control import ControlRequest, Plan, Step, plan
-from tuneterm.storage.store import Store
 from tuneterm.domain.trial import EndReason, TrialStatus
 from tuneterm.runner.scheduler import STOP_DECISIONS
+from tuneterm.storage.store import Store
 
 logger = logging.getLogger(__name__)
 

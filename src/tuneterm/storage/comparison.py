@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuneterm.storage.experiment import ExperimentDir, effective_status
 from tuneterm.domain.journal.markdown import duration, table
-from tuneterm.storage.store import Store, StoreError
 from tuneterm.domain.summary import summarize
 from tuneterm.domain.text import format_config, format_value, printable
+from tuneterm.storage.experiment import ExperimentDir, effective_status
+from tuneterm.storage.store import Store, StoreError
 
 
 @dataclass(frozen=True, slots=True)

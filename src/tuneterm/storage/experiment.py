@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuneterm.storage.store import Store, StoreError
 from tuneterm.domain.trial import better
+from tuneterm.storage.store import Store, StoreError
 
 ROOT_ENV = "TUNETERM_ROOT"
 """Environment variable naming the directory that holds every experiment directory."""

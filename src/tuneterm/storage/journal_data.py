@@ -14,11 +14,11 @@ from typing import Any
 from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, read_recorded_config
 from tuneterm.domain.hypotheses.evidence import Distribution, Evidence, TrialCurve, distribution
 from tuneterm.domain.hypotheses.evidence import hypothesis_evidence as evidence_for
+from tuneterm.domain.summary import SweepSummary, summarize
+from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir, effective_status
 from tuneterm.storage.notebook import HypothesisEntry, Note, hypothesis_entries
 from tuneterm.storage.store import Event, EventKind, Store
-from tuneterm.domain.summary import SweepSummary, summarize
-from tuneterm.domain.trial import Trial
 
 TIME_METRIC = "time_total_s"
 """Ray's running total of a trial's training seconds, reported with every result."""

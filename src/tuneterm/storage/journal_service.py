@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 
 from tuneterm.domain.config.spec import ExperimentConfig
-from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.domain.journal.render import render_journal
+from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_data import ResultReader, gather
 from tuneterm.storage.journal_file import JournalWritten, write_journal
 from tuneterm.storage.store import EventKind, Store

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.config.space import ValidationError, check_hypothesis, show
+from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.hypotheses.verdict import Verdict
 
 NOTE_ADDED = "note_added"

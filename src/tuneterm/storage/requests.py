@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tuneterm.domain.control import ControlAction, ControlRequest, ControlState, rejection
+from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir, effective_status
 from tuneterm.storage.store import Store, StoreError
-from tuneterm.domain.trial import Trial
 
 ANSWER_TIMEOUT_S = 10.0
 """How long a client waits for the driver to resolve its request."""

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuneterm.storage import notebook
 from tuneterm.domain.control import ControlAction, ControlRequest, ControlState
-from tuneterm.storage.notebook import NOTEBOOK_SCHEMA, NotebookMixin, add_notebook_tables
 from tuneterm.domain.trial import EndReason, Result, Trial, TrialStatus, better
+from tuneterm.storage import notebook
+from tuneterm.storage.notebook import NOTEBOOK_SCHEMA, NotebookMixin, add_notebook_tables
 
 SCHEMA_VERSION = 1
 

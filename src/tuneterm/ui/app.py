@@ -22,14 +22,11 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from tuneterm.domain.control import ControlAction
-from tuneterm.storage.sources.store_source import EventSource
 from tuneterm.domain.sweep.state import ControlNotice, SweepState
 from tuneterm.domain.text import one_line
 from tuneterm.domain.trial import Result
+from tuneterm.storage.sources.store_source import EventSource
 from tuneterm.ui.budget import OutputMeter, counting_writer
-from tuneterm.ui.modals.confirm import ConfirmModal
-from tuneterm.ui.widgets.header import SweepFacts
-from tuneterm.ui.screens.help import HelpScreen, HelpSection
 from tuneterm.ui.feed import SweepFeed
 from tuneterm.ui.journal_actions import JournalActions
 from tuneterm.ui.messages import (
@@ -39,7 +36,10 @@ from tuneterm.ui.messages import (
     SweepUpdated,
     TrialDetailRequested,
 )
+from tuneterm.ui.modals.confirm import ConfirmModal
+from tuneterm.ui.screens.help import HelpScreen, HelpSection
 from tuneterm.ui.screens.sweep import READ_ONLY_BINDING_ID, SweepScreen
+from tuneterm.ui.widgets.header import SweepFacts
 
 CLOCK_TICK = 1.0
 """Seconds between repaints of the elapsed time, only while the sweep runs."""
@@ -381,13 +381,13 @@ class TuneTermApp(JournalActions):
 
 
 def help_sections() -> list[HelpSection]:
+    from tuneterm.ui.modals.note import NoteModal
+    from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
     from tuneterm.ui.screens.compare import CompareScreen
     from tuneterm.ui.screens.detail import TrialDetailScreen
     from tuneterm.ui.screens.hypotheses import HypothesesScreen
     from tuneterm.ui.screens.journal import JournalScreen
-    from tuneterm.ui.modals.note import NoteModal
     from tuneterm.ui.screens.plots import PlotScreen
-    from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
 
     palette = Binding(
         "ctrl+p",

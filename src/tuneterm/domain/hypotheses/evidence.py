@@ -20,12 +20,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tuneterm.domain.hypotheses.bucket import Bucket, Bucketer, bucketer
-from tuneterm.domain.config.spec import Hypothesis
 from tuneterm.domain.config.space import Param, same_value
+from tuneterm.domain.config.spec import Hypothesis
+from tuneterm.domain.hypotheses.bucket import Bucket, Bucketer, bucketer
+from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.text import one_line, printable
 from tuneterm.domain.trial import better
-from tuneterm.domain.hypotheses.verdict import Verdict
 
 MIN_TRIALS = 3
 """A group with fewer trials than this makes the evidence thin."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from statistics import fmean
 
-from tuneterm.storage.journal_data import JournalData
 from tuneterm.domain.journal.markdown import (
     code,
     code_block,
@@ -17,6 +16,7 @@ from tuneterm.domain.journal.markdown import (
 )
 from tuneterm.domain.text import format_config, format_value
 from tuneterm.domain.trial import EndReason, Trial
+from tuneterm.storage.journal_data import JournalData
 
 
 def results_section(data: JournalData) -> list[str]:

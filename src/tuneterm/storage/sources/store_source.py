@@ -19,12 +19,12 @@ from tuneterm.domain.config.spec import (
     read_recorded_config,
 )
 from tuneterm.domain.control import ControlAction
+from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.domain.trial import Result
 from tuneterm.storage.experiment import ExperimentDir, effective_status, process_alive
 from tuneterm.storage.notebook import HypothesisEntry, Note, VerdictRecord, hypothesis_entries
 from tuneterm.storage.sources.raydir import RayDirSource, ray_experiments
 from tuneterm.storage.store import Event, Store, StoreError
-from tuneterm.domain.trial import Result
-from tuneterm.domain.hypotheses.verdict import Verdict
 
 
 class SourceError(Exception):

@@ -20,8 +20,8 @@ from tuneterm.domain.control import ControlAction
 from tuneterm.domain.sweep.state import PENDING_LABELS, TrialRow
 from tuneterm.domain.text import printable
 from tuneterm.domain.trial import TrialStatus
-from tuneterm.ui.widgets.columns import tuned_names
 from tuneterm.ui.format import ELLIPSIS, compact_value
+from tuneterm.ui.widgets.columns import tuned_names
 
 SHORT_CONFIG_WIDTH = 48
 """Most cells the config in a question takes; the trial id and the question come on top."""

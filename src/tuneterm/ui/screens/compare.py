@@ -16,10 +16,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker
 
+from tuneterm.domain.text import printable
 from tuneterm.storage.comparison import COLUMNS, ExperimentRow, comparison_cells, experiment_row
 from tuneterm.storage.experiment import list_experiments
 from tuneterm.storage.store import StoreError
-from tuneterm.domain.text import printable
 from tuneterm.ui.worker_errors import failure
 
 CURRENT_MARK = "▶ "

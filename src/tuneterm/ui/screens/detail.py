@@ -17,14 +17,14 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from tuneterm.domain.journal.markdown import when
-from tuneterm.storage.notebook import Note
 from tuneterm.domain.sweep.state import SweepState, TrialRow
 from tuneterm.domain.text import one_line, printable
 from tuneterm.domain.trial import Result
-from tuneterm.ui.widgets.chart import Chart, Figure, Series
+from tuneterm.storage.notebook import Note
 from tuneterm.ui.format import duration, metric_text
 from tuneterm.ui.messages import TrialNotesLoaded, TrialResultsLoaded
 from tuneterm.ui.pacing import Pacer
+from tuneterm.ui.widgets.chart import Chart, Figure, Series
 from tuneterm.ui.worker_errors import notify_failure
 
 RAY_TIMING = ("time_this_iter_s", "time_total_s")

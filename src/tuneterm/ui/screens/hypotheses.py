@@ -17,10 +17,13 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
-from tuneterm.storage.notebook import NotebookError, check_live_hypothesis
+from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line, printable
-from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.storage.notebook import NotebookError, check_live_hypothesis
+from tuneterm.ui.messages import HypothesisSubmitted, VerdictSubmitted
+from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
+from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.widgets.footer import KeyFooter
 from tuneterm.ui.widgets.hypothesis_view import (
     HypothesisView,
@@ -33,9 +36,6 @@ from tuneterm.ui.widgets.hypothesis_view import (
     suggestion_text,
     verdict_cell,
 )
-from tuneterm.ui.messages import HypothesisSubmitted, VerdictSubmitted
-from tuneterm.ui.pacing import Pacer
-from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
 from tuneterm.ui.worker_errors import notify_failure
 
 WIDE_FOOTER = 100

@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker
 
-from tuneterm.storage.journal_data import JournalError
 from tuneterm.domain.text import one_line, printable
+from tuneterm.storage.journal_data import JournalError
 from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.worker_errors import failure
 

@@ -16,9 +16,9 @@ from textual.widgets import Footer, Static
 from tuneterm.domain.sweep.state import SweepState, TrialRow
 from tuneterm.domain.text import printable
 from tuneterm.domain.trial import EndReason
-from tuneterm.ui.widgets.chart import MARKERS, PALETTE, Chart, Figure, Series
 from tuneterm.ui.format import compact_value
 from tuneterm.ui.pacing import Pacer
+from tuneterm.ui.widgets.chart import MARKERS, PALETTE, Chart, Figure, Series
 
 MOST_CURVES = 100
 """Learning curves drawn at most (the best ones): drawing is Python work per point."""

@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.sweep.state import SweepState
+from tuneterm.ui.messages import ControlRequested, TrialDetailRequested
 from tuneterm.ui.modals.confirm import (
     READ_ONLY_TEXT,
     SWEEP_QUESTION,
@@ -21,7 +22,6 @@ from tuneterm.ui.modals.confirm import (
 )
 from tuneterm.ui.widgets.footer import KeyFooter
 from tuneterm.ui.widgets.header import COUNT_LABELS, SweepFacts, SweepHeader
-from tuneterm.ui.messages import ControlRequested, TrialDetailRequested
 from tuneterm.ui.widgets.trial_table import TrialTable
 
 FILTERS: tuple[str | None, ...] = (None, *(key for key, _ in COUNT_LABELS))

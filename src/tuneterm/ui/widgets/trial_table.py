@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from tuneterm.domain.sweep.state import TrialRow
 from tuneterm.domain.text import printable
+from tuneterm.ui.format import duration, fit, metric_text, sparkline
 from tuneterm.ui.widgets.columns import (
     Column,
     NaturalWidths,
@@ -31,7 +32,6 @@ from tuneterm.ui.widgets.columns import (
     state_text,
     tuned_names,
 )
-from tuneterm.ui.format import duration, fit, metric_text, sparkline
 
 BEST_MARK = "★"
 SIZE_SYNC = 1.0
