@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tuneterm.domain.events import EventKind
+from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.state import SweepState
-from tuneterm.domain.trial import EndReason, TrialStatus
-from tuneterm.storage.store import EventKind, Store
+from tuneterm.storage.store import Store
 
 METRIC = "accuracy"
 BATCH = 50_000

@@ -21,8 +21,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from tuneterm.domain.trial import EndReason, TrialStatus
-from tuneterm.storage.store import EventKind, Store
+from tuneterm.domain.events import EventKind
+from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.storage.store import Store
 
 METRIC = "accuracy"
 CONCURRENT = 100

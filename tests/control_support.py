@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import tuneterm
+from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir
-from tuneterm.storage.store import Event, EventKind, Store
+from tuneterm.storage.store import Store
 
 TRAINABLES = '''
 import json

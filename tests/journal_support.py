@@ -9,7 +9,7 @@ from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.hypotheses.verdict import Verdict
-from tuneterm.domain.trial import EndReason
+from tuneterm.domain.status import EndReason
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.store import Store
 

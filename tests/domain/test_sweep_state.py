@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from tuneterm.domain.control import ControlAction
+from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.state import CATEGORIES, MetricHistory, SweepState, TrialRow
-from tuneterm.domain.trial import EndReason, Trial, TrialStatus
-from tuneterm.storage.store import Event, EventKind, Store
+from tuneterm.domain.trial import Trial
+from tuneterm.storage.store import Store
 
 
 @pytest.fixture

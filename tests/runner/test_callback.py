@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from ray.tune.schedulers import TrialScheduler
 
-from tuneterm.domain.trial import EndReason, TrialStatus
+from tuneterm.domain.events import EventKind
+from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.runner.callback import StoreCallback
 from tuneterm.runner.scheduler import (
     STOP_DECISIONS,
@@ -19,7 +20,7 @@ from tuneterm.runner.scheduler import (
     RecordingASHA,
     RecordingMedian,
 )
-from tuneterm.storage.store import EventKind, Store
+from tuneterm.storage.store import Store
 
 
 @dataclass

@@ -28,9 +28,11 @@ from tests.control_support import (
 )
 from tests.support import tuneterm, wait_for
 from tuneterm.domain.control import ControlAction, Plan, Step, plan, rejection
-from tuneterm.domain.trial import EndReason, Trial, TrialStatus
+from tuneterm.domain.events import EventKind
+from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir
-from tuneterm.storage.store import EventKind, Store
+from tuneterm.storage.store import Store
 
 LATENCY_S = 1.0
 """The longest a stop or pause may take, from the request to the trial's end (or pause)."""

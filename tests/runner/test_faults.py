@@ -21,10 +21,11 @@ from tests.control_support import (
     write_config,
 )
 from tests.support import tuneterm, wait_for
-from tuneterm.domain.trial import EndReason
+from tuneterm.domain.events import EventKind
+from tuneterm.domain.status import EndReason
 from tuneterm.runner.callback import explain_worker_death
 from tuneterm.storage.experiment import ExperimentDir, effective_status
-from tuneterm.storage.store import EventKind, Store
+from tuneterm.storage.store import Store
 
 ITERATIONS = 12
 

@@ -15,9 +15,10 @@ import pytest
 
 from tests.conftest import RayHead
 from tests.support import only_experiment, ray_results, tuneterm, wait_for
-from tuneterm.domain.trial import EndReason
+from tuneterm.domain.events import EventKind
+from tuneterm.domain.status import EndReason
 from tuneterm.storage.experiment import ExperimentDir, effective_status
-from tuneterm.storage.store import EventKind, Store
+from tuneterm.storage.store import Store
 
 pytestmark = [pytest.mark.ray]
 

@@ -20,9 +20,10 @@ from tuneterm.domain.config.spec import (
     Hypothesis,
     read_recorded_config,
 )
+from tuneterm.domain.events import EventKind
 from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.domain.status import EndReason
 from tuneterm.domain.sweep.state import SweepState
-from tuneterm.domain.trial import EndReason
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.notebook import (
     NotebookError,
@@ -32,7 +33,7 @@ from tuneterm.storage.notebook import (
 )
 from tuneterm.storage.sources.raydir import RayDirSource, ReadOnlySourceError
 from tuneterm.storage.sources.store_source import StoreSource
-from tuneterm.storage.store import EventKind, Store
+from tuneterm.storage.store import Store
 
 RAY_PLAIN = Path(__file__).parents[1] / "data" / "ray_plain" / "plain"
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from tuneterm.domain.control import ControlAction
+from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.status import EndReason
 from tuneterm.domain.sweep.state import SweepState
-from tuneterm.domain.trial import EndReason
 from tuneterm.storage.experiment import ExperimentDir, process_start_ticks
 from tuneterm.storage.sources.raydir import (
     RayDirSource,
@@ -26,7 +27,7 @@ from tuneterm.storage.sources.raydir import (
     read_experiment_state,
 )
 from tuneterm.storage.sources.store_source import SourceError, StoreSource, open_source
-from tuneterm.storage.store import Event, EventKind, Store
+from tuneterm.storage.store import Store
 
 RAY_PLAIN = Path(__file__).parents[1] / "data" / "ray_plain"
 """storage_path of a real run: trial x=1 reported 3 scores, trial x=2 raised at iteration 2."""

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tuneterm.domain.events import EventKind
+from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.summary import summarize
-from tuneterm.domain.trial import EndReason, TrialStatus
 from tuneterm.storage.experiment import ExperimentDir, effective_status, list_experiments
-from tuneterm.storage.store import EventKind, Store, StoreError
+from tuneterm.storage.store import Store, StoreError
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tuneterm.domain.trial import EndReason
+from tuneterm.domain.status import EndReason
 from tuneterm.storage.store import Store
 
 T0 = 1_700_000_000.0

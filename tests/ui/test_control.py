@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 from tests.ui.helpers import screen_text, wait_for_events, wait_for_workers, wait_until
 from tests.ui.recorded import FROZEN_NOW, RecordedSweep
 from tuneterm.domain.control import ControlAction, ControlRequest
+from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.state import TrialRow
-from tuneterm.domain.trial import EndReason, TrialStatus
 from tuneterm.storage.sources.store_source import open_source
 from tuneterm.storage.store import Store
 from tuneterm.ui.app import TuneTermApp, create_app

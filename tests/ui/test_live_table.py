@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.ui.helpers import screen_text, wait_for_events, wait_until
 from tests.ui.recorded import PLAN, RecordedSweep, record_sweep
-from tuneterm.domain.trial import EndReason
+from tuneterm.domain.status import EndReason
 from tuneterm.storage.store import Store
 from tuneterm.ui.widgets.header import WAITING_TEXT
 

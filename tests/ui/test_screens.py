@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 from tests.ui.helpers import screen_text, wait_for_events, wait_for_workers, wait_until
 from tests.ui.recorded import RecordedSweep, record_sweep
-from tuneterm.domain.trial import EndReason
+from tuneterm.domain.status import EndReason
 from tuneterm.storage.sources.store_source import open_source
 from tuneterm.ui.app import create_app, help_sections
 from tuneterm.ui.screens.detail import TrialDetailScreen

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.state import TrialRow
-from tuneterm.domain.trial import EndReason, TrialStatus
 from tuneterm.ui.budget import OutputMeter, counting_writer
 from tuneterm.ui.format import compact_value, duration, fit, metric_text, sparkline
 from tuneterm.ui.screens.plots import rung_iterations, wants_log

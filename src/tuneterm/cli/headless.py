@@ -6,10 +6,11 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.status import EndReason
 from tuneterm.domain.summary import SweepSummary, summarize
 from tuneterm.domain.text import format_config, format_value, one_line, printable
-from tuneterm.domain.trial import EndReason
-from tuneterm.storage.store import Event, EventKind, Store
+from tuneterm.storage.store import Store
 
 _REASON_TEXT = {
     EndReason.COMPLETED.value: "completed",

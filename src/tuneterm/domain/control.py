@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tuneterm.domain.trial import Trial, TrialStatus
+from tuneterm.domain.status import TrialStatus
+from tuneterm.domain.trial import Trial
 
 
 class ControlAction(StrEnum):

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tuneterm.domain.trial import EndReason, Trial, TrialStatus, better
+from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.domain.trial import Trial, better
 
 
 @dataclass(frozen=True)

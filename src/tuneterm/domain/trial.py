@@ -3,32 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-
-class TrialStatus(StrEnum):
-    """Where a trial is in its life, as tuneterm records it."""
-
-    PENDING = "pending"
-    RUNNING = "running"
-    PAUSED = "paused"
-    ENDED = "ended"
-
-
-class EndReason(StrEnum):
-    """Why a trial ended; Ray itself only says TERMINATED or ERROR."""
-
-    COMPLETED = "completed"
-    """It ran to its last iteration (or the scheduler's max_t)."""
-    SCHEDULER = "scheduler"
-    """The scheduler (ASHA, median stopping) stopped it early."""
-    USER = "user"
-    """Someone stopped it from tuneterm."""
-    ERROR = "error"
-    """The trainable raised or its worker died."""
-    INTERRUPTED = "interrupted"
-    """The driver stopped (or died) before the trial finished."""
+from tuneterm.domain.status import EndReason, TrialStatus
 
 
 @dataclass(frozen=True, slots=True)

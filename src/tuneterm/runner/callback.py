@@ -8,7 +8,7 @@ from typing import Any
 
 from ray.tune import Callback
 
-from tuneterm.domain.trial import EndReason
+from tuneterm.domain.status import EndReason
 from tuneterm.runner.scheduler import STOP_DECISIONS
 from tuneterm.storage.store import Store, numeric_metrics
 

@@ -36,7 +36,7 @@ import ray
 from ray.tune.experiment import Trial
 
 from tuneterm.domain.control import ControlRequest, Plan, Step, plan
-from tuneterm.domain.trial import EndReason, TrialStatus
+from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.runner.scheduler import STOP_DECISIONS
 from tuneterm.storage.store import Store
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig
 from tuneterm.domain.control import ControlAction, ControlState
-from tuneterm.domain.trial import TrialStatus
+from tuneterm.domain.status import TrialStatus
 from tuneterm.storage.experiment import ExperimentDir, driver_identity
 from tuneterm.storage.journal_service import JournalThread
 from tuneterm.storage.store import Store

@@ -21,7 +21,7 @@ from ray.tune.schedulers import (
     TrialScheduler,
 )
 
-from tuneterm.domain.trial import EndReason
+from tuneterm.domain.status import EndReason
 
 logger = logging.getLogger(__name__)
 

@@ -1,1 +1,4 @@
-"""Where a sweep is kept: the SQLite store, the experiment directory, files, the journal service, event sources. No Ray, no Textual."""
+"""Where a sweep is kept: the SQLite store, the experiment directory, files, the journal service.
+
+Event sources live in `sources/`. No Ray, no Textual.
+"""

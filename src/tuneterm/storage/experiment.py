@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tuneterm.domain.status import SweepStatus, shown_status
 from tuneterm.domain.trial import better
 from tuneterm.storage.store import Store, StoreError
 
@@ -115,17 +117,18 @@ def driver_identity() -> dict[str, Any]:
     }
 
 
-def effective_status(meta: dict[str, Any]) -> str:
-    """The status a user should see: a driver that died without ending its sweep is 'crashed'."""
-    status = str(meta.get("status", "created"))
-    if status not in ("created", "running"):
-        return status
+def driver_alive(meta: Mapping[str, Any]) -> bool | None:
+    """Whether the driver a store's meta names still runs; None before a driver recorded itself,
+    or for a driver on another host (its process cannot be seen from here)."""
     pid = meta.get("driver_pid")
     if pid is None or meta.get("driver_host") not in (None, socket.gethostname()):
-        return status
-    if process_alive(int(pid), meta.get("driver_start_ticks")):
-        return "starting" if status == "created" else status
-    return "crashed"
+        return None
+    return process_alive(int(pid), meta.get("driver_start_ticks"))
+
+
+def effective_status(meta: Mapping[str, Any]) -> str:
+    """The status a user should see: a driver that died without ending its sweep is 'crashed'."""
+    return shown_status(str(meta.get("status", SweepStatus.CREATED)), driver_alive(meta))
 
 
 @dataclass(frozen=True)

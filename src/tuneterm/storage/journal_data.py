@@ -1,6 +1,6 @@
 """What the journal shows, gathered from an experiment's store and config at one moment.
 
-`gather` reads everything `tuneterm.domain.journal.render.render_journal` needs, so that rendering is a
+`gather` reads everything `render_journal` (domain.journal.render) needs, so that rendering is a
 pure function of a `JournalData`: the same data and `now` give the same Markdown.
 """
 
@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, read_recorded_config
+from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.hypotheses.evidence import Distribution, Evidence, TrialCurve, distribution
 from tuneterm.domain.hypotheses.evidence import hypothesis_evidence as evidence_for
 from tuneterm.domain.summary import SweepSummary, summarize
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir, effective_status
 from tuneterm.storage.notebook import HypothesisEntry, Note, hypothesis_entries
-from tuneterm.storage.store import Event, EventKind, Store
+from tuneterm.storage.store import Store
 
 TIME_METRIC = "time_total_s"
 """Ray's running total of a trial's training seconds, reported with every result."""

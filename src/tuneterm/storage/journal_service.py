@@ -16,11 +16,12 @@ import time
 from collections.abc import Callable
 
 from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.domain.events import EventKind
 from tuneterm.domain.journal.render import render_journal
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_data import ResultReader, gather
 from tuneterm.storage.journal_file import JournalWritten, write_journal
-from tuneterm.storage.store import EventKind, Store
+from tuneterm.storage.store import Store
 
 URGENT_KINDS = frozenset(
     {

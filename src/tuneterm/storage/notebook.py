@@ -21,14 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from tuneterm.domain.config.space import ValidationError, check_hypothesis, show
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.domain.events import EventKind
 from tuneterm.domain.hypotheses.verdict import Verdict
-
-NOTE_ADDED = "note_added"
-"""Event kind (also `EventKind.NOTE_ADDED`): trial_id and iteration as noted; data note_id, text."""
-HYPOTHESIS_ADDED = "hypothesis_added"
-"""Event kind: data id, statement, parameter, expected, reasoning."""
-VERDICT_RECORDED = "verdict_recorded"
-"""Event kind: data verdict_id, hypothesis_id, verdict, justification."""
 
 CONFIG_JSON = "config.json"
 """The recorded config beside the store (`ExperimentDir.config_json`), read for hypothesis ids."""
@@ -167,7 +161,7 @@ class NotebookMixin:
             )
             note_id = int(cursor.lastrowid or 0)
             data = {"note_id": note_id, "text": body}
-            self.append_event(now, NOTE_ADDED, trial_id, iteration, data)
+            self.append_event(now, EventKind.NOTE_ADDED, trial_id, iteration, data)
         return Note(note_id, now, body, trial_id, iteration)
 
     def notes(self, trial_id: str | None = None) -> list[Note]:
@@ -210,7 +204,9 @@ class NotebookMixin:
                     hypothesis.reasoning,
                 ),
             )
-            self.append_event(now, HYPOTHESIS_ADDED, None, None, _hypothesis_data(hypothesis))
+            self.append_event(
+                now, EventKind.HYPOTHESIS_ADDED, None, None, _hypothesis_data(hypothesis)
+            )
 
     def live_hypotheses(self) -> list[tuple[Hypothesis, float]]:
         """Hypotheses added while the sweep ran, with when, in the order added."""
@@ -254,7 +250,7 @@ class NotebookMixin:
             record = VerdictRecord(
                 int(cursor.lastrowid or 0), hypothesis_id, now, verdict, justification
             )
-            self.append_event(now, VERDICT_RECORDED, None, None, _verdict_data(record))
+            self.append_event(now, EventKind.VERDICT_RECORDED, None, None, _verdict_data(record))
         return record
 
     def verdicts(self) -> list[VerdictRecord]:

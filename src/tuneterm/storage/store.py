@@ -15,13 +15,13 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tuneterm.domain.control import ControlAction, ControlRequest, ControlState
-from tuneterm.domain.trial import EndReason, Result, Trial, TrialStatus, better
-from tuneterm.storage import notebook
+from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.domain.trial import Result, Trial, better
 from tuneterm.storage.notebook import NOTEBOOK_SCHEMA, NotebookMixin, add_notebook_tables
 
 SCHEMA_VERSION = 1
@@ -66,35 +66,6 @@ CREATE TABLE IF NOT EXISTS controls (
 );
 CREATE INDEX IF NOT EXISTS pending_controls ON controls (request_id) WHERE state = 'requested';
 """
-
-
-class EventKind:
-    """The kinds of event in the log (plain strings in the database)."""
-
-    EXPERIMENT_STARTED = "experiment_started"
-    TRIAL_STARTED = "trial_started"
-    RESULT = "result"
-    TRIAL_ENDED = "trial_ended"
-    EXPERIMENT_ENDED = "experiment_ended"
-    CONTROL_REQUESTED = "control_requested"
-    CONTROL_RESOLVED = "control_resolved"
-    TRIAL_PAUSED = "trial_paused"
-    TRIAL_RESUMED = "trial_resumed"
-    NOTE_ADDED = notebook.NOTE_ADDED
-    HYPOTHESIS_ADDED = notebook.HYPOTHESIS_ADDED
-    VERDICT_RECORDED = notebook.VERDICT_RECORDED
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One row of the event log."""
-
-    seq: int
-    time: float
-    kind: str
-    trial_id: str | None
-    iteration: int | None
-    data: dict[str, Any]
 
 
 class StoreError(Exception):

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from textual.message import Message
 
+from tuneterm.domain.events import Event
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.storage.sources.store_source import EventSource
-from tuneterm.storage.store import Event
 from tuneterm.ui.messages import SweepUpdated
 
 BATCH = 5_000

@@ -14,8 +14,9 @@ from tuneterm.domain.journal.markdown import (
     toml_key,
     toml_value,
 )
+from tuneterm.domain.status import EndReason
 from tuneterm.domain.text import format_config, format_value
-from tuneterm.domain.trial import EndReason, Trial
+from tuneterm.domain.trial import Trial
 from tuneterm.storage.journal_data import JournalData
 
 

@@ -20,8 +20,8 @@ from operator import itemgetter
 from typing import Any
 
 from tuneterm.domain.control import ControlAction
-from tuneterm.domain.trial import EndReason, TrialStatus
-from tuneterm.storage.store import Event, EventKind
+from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.status import EndReason, TrialStatus
 
 CATEGORIES = (
     "pending",

@@ -19,10 +19,12 @@ from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.control import ControlAction
+from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.hypotheses.verdict import Verdict
-from tuneterm.domain.trial import EndReason, Result
+from tuneterm.domain.status import EndReason
+from tuneterm.domain.trial import Result
 from tuneterm.storage.notebook import HypothesisEntry, Note, VerdictRecord
-from tuneterm.storage.store import Event, EventKind, numeric_metrics
+from tuneterm.storage.store import numeric_metrics
 
 STATE_GLOB = "experiment_state-*.json"
 NOT_METRICS = frozenset(

@@ -1,13 +1,12 @@
 """Where a dashboard reads a sweep from: a tuneterm experiment's store, or plain Ray Tune files.
 
-Both give the same events (`tuneterm.storage.store.Event`), so one `SweepState` folds either. A source
+Both give the same events (`domain.events.Event`), so one `SweepState` folds either. A source
 is polled from one worker thread; it holds no thread of its own. Control requests may be written
 from another thread meanwhile: a store source writes them through a connection of their own.
 """
 
 from __future__ import annotations
 
-import socket
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,12 +18,13 @@ from tuneterm.domain.config.spec import (
     read_recorded_config,
 )
 from tuneterm.domain.control import ControlAction
+from tuneterm.domain.events import Event
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.trial import Result
-from tuneterm.storage.experiment import ExperimentDir, effective_status, process_alive
+from tuneterm.storage.experiment import ExperimentDir, driver_alive, effective_status
 from tuneterm.storage.notebook import HypothesisEntry, Note, VerdictRecord, hypothesis_entries
 from tuneterm.storage.sources.raydir import RayDirSource, ray_experiments
-from tuneterm.storage.store import Event, Store, StoreError
+from tuneterm.storage.store import Store, StoreError
 
 
 class SourceError(Exception):
@@ -120,11 +120,7 @@ class StoreSource:
 
     def driver_alive(self) -> bool | None:
         """None before a driver recorded itself, or for a driver on another host."""
-        meta = self._store.meta()
-        pid = meta.get("driver_pid")
-        if pid is None or meta.get("driver_host") not in (None, socket.gethostname()):
-            return None
-        return process_alive(int(pid), meta.get("driver_start_ticks"))
+        return driver_alive(self._store.meta())
 
     def request_control(self, action: ControlAction, trial_id: str | None) -> int:
         """Written through a second connection, so that a write waiting on the driver's lock

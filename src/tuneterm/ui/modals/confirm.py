@@ -17,9 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tuneterm.domain.control import ControlAction
+from tuneterm.domain.status import TrialStatus
 from tuneterm.domain.sweep.state import PENDING_LABELS, TrialRow
 from tuneterm.domain.text import printable
-from tuneterm.domain.trial import TrialStatus
 from tuneterm.ui.format import ELLIPSIS, compact_value
 from tuneterm.ui.widgets.columns import tuned_names
 

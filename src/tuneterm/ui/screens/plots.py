@@ -13,9 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tuneterm.domain.status import EndReason
 from tuneterm.domain.sweep.state import SweepState, TrialRow
 from tuneterm.domain.text import printable
-from tuneterm.domain.trial import EndReason
 from tuneterm.ui.format import compact_value
 from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.widgets.chart import MARKERS, PALETTE, Chart, Figure, Series
