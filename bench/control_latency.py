@@ -38,7 +38,7 @@ from tests.control_support import (  # noqa: E402
 from tests.support import wait_for  # noqa: E402
 
 from tuneterm.domain.control import ControlAction  # noqa: E402
-from tuneterm.domain.events import EventKind
+from tuneterm.domain.events import EventKind  # noqa: E402
 from tuneterm.storage.experiment import ExperimentDir  # noqa: E402
 from tuneterm.storage.store import Store  # noqa: E402
 

@@ -17,10 +17,9 @@ import pytest
 from tests.conftest import RayHead
 from tests.journal_support import T0, config, new_experiment, record_sweep
 from tests.support import only_experiment, ray_results, tuneterm, wait_for
-from tuneterm.domain.journal.markdown import duration
 from tuneterm.domain.journal.render import render_journal
 from tuneterm.domain.status import EndReason
-from tuneterm.domain.text import format_value
+from tuneterm.domain.text import duration, format_value
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_data import gather
 from tuneterm.storage.journal_file import (

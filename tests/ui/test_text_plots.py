@@ -6,8 +6,9 @@ from rich.cells import cell_len
 
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.state import TrialRow
+from tuneterm.domain.text import duration
 from tuneterm.ui.budget import OutputMeter, counting_writer
-from tuneterm.ui.format import compact_value, duration, fit, metric_text, sparkline
+from tuneterm.ui.format import compact_value, fit, metric_text, sparkline
 from tuneterm.ui.screens.plots import rung_iterations, wants_log
 from tuneterm.ui.widgets.chart import BRAILLE_BASE, Figure, Series, render_figure
 from tuneterm.ui.widgets.columns import NaturalWidths, layout
@@ -41,8 +42,8 @@ def test_numbers_are_compact() -> None:
     assert compact_value("a\x1b[31m b") == "a\\x1b[31m b"
     assert metric_text(0.912345) == "0.9123"
     assert metric_text(None) == "-"
-    assert duration(3725) == "1:02:05"
-    assert duration(65) == "1:05"
+    assert duration(3725, clock=True) == "1:02:05"
+    assert duration(65, clock=True) == "1:05"
 
 
 def test_fit_pads_and_cuts_to_cells() -> None:

@@ -22,11 +22,10 @@ from tuneterm.cli.report import (
 )
 from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, load_config
 from tuneterm.domain.control import ControlAction
-from tuneterm.domain.text import format_value, printable
+from tuneterm.domain.text import aligned, format_value, printable
 from tuneterm.storage.experiment import (
     ExperimentDir,
     default_root,
-    effective_status,
     list_experiments,
 )
 from tuneterm.storage.requests import NoAnswer, RequestRefused
@@ -387,14 +386,5 @@ def cmd_ls(root: Path) -> int:
                 str(info.path),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-            + "  "
-            + row[-1]
-        )
+    print(aligned(rows))
     return 0
-
-
-__all__ = ["effective_status", "main"]

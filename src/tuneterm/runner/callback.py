@@ -8,14 +8,10 @@ from typing import Any
 
 from ray.tune import Callback
 
+from tuneterm.domain.ray_result import NO_ERROR_TEXT, NOT_METRICS, numeric_metrics
 from tuneterm.domain.status import EndReason
 from tuneterm.runner.scheduler import STOP_DECISIONS
-from tuneterm.storage.store import Store, numeric_metrics
-
-# Ray's bookkeeping values that say nothing about the model.
-_NOT_METRICS = frozenset(
-    {"timestamp", "pid", "done", "iterations_since_restore", "time_since_restore", "date"}
-)
+from tuneterm.storage.store import Store
 
 
 def plain_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +55,7 @@ class StoreCallback(Callback):
         self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any
     ) -> None:
         self._record_started(trial)
-        metrics = numeric_metrics(result, skip=_NOT_METRICS)
+        metrics = numeric_metrics(result, skip=NOT_METRICS)
         self.store.record_result(trial.trial_id, int(result.get("training_iteration", 0)), metrics)
 
     def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
@@ -88,7 +84,7 @@ def _error_text(trial: Any) -> str:
             return explain_worker_death(Path(error_file).read_text(errors="replace"))
         except OSError:
             pass
-    return "the trial failed (Ray recorded no error text)"
+    return NO_ERROR_TEXT
 
 
 _WORKER_DIED = "its worker process has died"

@@ -18,6 +18,8 @@ from typing import Any
 
 from ray.tune import Callback
 
+from tuneterm.domain.ray_result import STATE_GLOB
+
 logger = logging.getLogger(__name__)
 
 COPY_MARGIN_S = 5.0
@@ -76,7 +78,7 @@ class CheckpointPruner(Callback):
 def state_saved_at(experiment_path: Path) -> float | None:
     """When Ray last wrote its experiment state to storage (mtime), None if it has not."""
     times = []
-    for state in experiment_path.glob("experiment_state-*.json"):
+    for state in experiment_path.glob(STATE_GLOB):
         try:
             times.append(state.stat().st_mtime)
         except OSError:

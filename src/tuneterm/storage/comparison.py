@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuneterm.domain.journal.markdown import duration, table
+from tuneterm.domain.journal.markdown import table
 from tuneterm.domain.summary import summarize
-from tuneterm.domain.text import format_config, format_value, printable
+from tuneterm.domain.text import aligned, duration, format_config, format_value, printable
 from tuneterm.storage.experiment import ExperimentDir, effective_status
 from tuneterm.storage.store import Store, StoreError
 
@@ -86,14 +86,7 @@ def comparison_cells(row: ExperimentRow) -> tuple[str, ...]:
 
 def comparison_text(rows: Sequence[ExperimentRow]) -> str:
     """A plain-text table, columns aligned (the best config last, unpadded)."""
-    lines = [COLUMNS, *(comparison_cells(row) for row in rows)]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(COLUMNS) - 1)]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False))
-        + "  "
-        + line[-1]
-        for line in lines
-    )
+    return aligned([COLUMNS, *(comparison_cells(row) for row in rows)])
 
 
 def comparison_markdown(rows: Sequence[ExperimentRow]) -> str:

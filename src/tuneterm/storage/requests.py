@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tuneterm.domain.control import ControlAction, ControlRequest, ControlState, rejection
+from tuneterm.domain.ray_result import STATE_GLOB
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir, effective_status
 from tuneterm.storage.store import Store, StoreError
@@ -116,6 +117,6 @@ def resume_refusal(store: Store, directory: Path) -> str | None:
     if meta.get("config_error"):
         return "the sweep stopped on a config error; fix the config and start a new run"
     state = ExperimentDir(directory).ray_storage / "sweep"
-    if not any(state.glob("experiment_state-*.json")):
+    if not any(state.glob(STATE_GLOB)):
         return f"{state}: no Ray experiment state to resume from"
     return None

@@ -13,7 +13,7 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -509,16 +509,3 @@ class _transaction:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-def numeric_metrics(result: Mapping[str, Any], skip: Iterable[str] = ()) -> dict[str, float]:
-    """The finite numbers of a result dict (booleans and nested values left out)."""
-    skipped = set(skip)
-    return {
-        key: float(value)
-        for key, value in result.items()
-        if key not in skipped
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    }

@@ -39,16 +39,6 @@ def metric_text(value: float | None) -> str:
     return "-" if value is None else compact_number(value, 4)
 
 
-def duration(seconds: float | None) -> str:
-    """H:MM:SS, or M:SS under an hour; "-" when unknown."""
-    if seconds is None:
-        return "-"
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def sparkline(values: Sequence[float]) -> str:
     """One block character per value, scaled between the series' own min and max."""
     finite = [v for v in values if math.isfinite(v)]

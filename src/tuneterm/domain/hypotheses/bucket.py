@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tuneterm.domain.config.space import Param, is_number, same_value
-from tuneterm.domain.text import one_line
+from tuneterm.domain.text import number, one_line
 
 MAX_DISTINCT = 6
 """Up to this many distinct values of a continuous parameter, each value is its own group."""
@@ -67,7 +67,7 @@ class Bucketer:
     def _bin(self, value: float) -> Bucket:
         index = min(max(math.floor((value - self.low) / self.width), 0), BINS - 1)
         lower, upper = self.low + index * self.width, self.low + (index + 1) * self.width
-        return Bucket(f"{lower:.4g} to {upper:.4g}", lower)
+        return Bucket(f"{number(lower)} to {number(upper)}", lower)
 
     def _listed(self, value: Any) -> Bucket:
         index = next((i for i, v in enumerate(self.listed) if same_value(v, value)), None)
@@ -94,7 +94,7 @@ def value_label(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return number(value)
     return one_line(str(value), 60)
 
 

@@ -24,7 +24,7 @@ from tuneterm.domain.config.space import Param, same_value
 from tuneterm.domain.config.spec import Hypothesis
 from tuneterm.domain.hypotheses.bucket import Bucket, Bucketer, bucketer
 from tuneterm.domain.hypotheses.verdict import Verdict
-from tuneterm.domain.text import one_line, printable
+from tuneterm.domain.text import number, one_line, printable
 from tuneterm.domain.trial import better
 
 MIN_TRIALS = 3
@@ -228,17 +228,17 @@ def _suggest(
     side = (
         "both sides level"
         if gain == 0
-        else f"claimed side {'better' if gain > 0 else 'worse'} by {_num(abs(gain))}"
+        else f"claimed side {'better' if gain > 0 else 'worse'} by {number(abs(gain))}"
     )
     if min(claim.stats.n, other.stats.n) < MIN_TRIALS:
         thin = f"evidence is thin (fewer than {MIN_TRIALS} trials in a group)"
-        return Verdict.INCONCLUSIVE, f"{thin}: {compared}; {side} (spread {_num(spread)})", True
+        return Verdict.INCONCLUSIVE, f"{thin}: {compared}; {side} (spread {number(spread)})", True
     if abs(gain) > spread:
         verdict = Verdict.CONFIRMED if gain > 0 else Verdict.REJECTED
         verb = "supports" if gain > 0 else "contradicts"
-        detail = f"{side}, more than the spread {_num(spread)}"
+        detail = f"{side}, more than the spread {number(spread)}"
         return verdict, f"{verb} the claim: {compared}; {detail}", False
-    detail = f"{side}, within the spread {_num(spread)}"
+    detail = f"{side}, within the spread {number(spread)}"
     return Verdict.INCONCLUSIVE, f"evidence is thin: {compared}; {detail}", True
 
 
@@ -276,12 +276,8 @@ def _sides(
 
 def _describe(group: GroupStats) -> str:
     stats = group.stats
-    return f"n={stats.n}, mean {_num(stats.mean)} ± {_num(stats.std)}"
+    return f"n={stats.n}, mean {number(stats.mean)} ± {number(stats.std)}"
 
 
 LEVEL = 1e-9
 """Relative difference of two means below which they count as equal (float rounding)."""
-
-
-def _num(value: float) -> str:
-    return f"{value:.4g}"

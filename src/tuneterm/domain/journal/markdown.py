@@ -66,18 +66,6 @@ def when(seconds: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
-def duration(seconds: float | None) -> str:
-    """E.g. "12.3 s", "4 min 05 s", "2 h 03 min", or "-"."""
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    whole = round(seconds)
-    if whole < 3600:
-        return f"{whole // 60} min {whole % 60:02d} s"
-    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
-
-
 def toml_key(name: str) -> str:
     """A key written as TOML: bare when it can be, else quoted."""
     return name if _BARE_KEY.match(name) else toml_value(name)

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 from statistics import fmean
 
-from tuneterm.domain.journal.markdown import (
-    code,
-    code_block,
-    duration,
-    inline,
-    table,
-    toml_key,
-    toml_value,
-)
+from tuneterm.domain.journal.markdown import code, code_block, inline, table, toml_key, toml_value
 from tuneterm.domain.status import EndReason
-from tuneterm.domain.text import format_config, format_value
+from tuneterm.domain.text import duration, format_config, format_value
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.journal_data import JournalData
 

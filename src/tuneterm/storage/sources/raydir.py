@@ -21,25 +21,24 @@ from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.domain.ray_result import (
+    NO_ERROR_TEXT,
+    NOT_METRICS,
+    RAY_KEYS,
+    STATE_GLOB,
+    numeric_metrics,
+)
 from tuneterm.domain.status import EndReason
 from tuneterm.domain.trial import Result
 from tuneterm.storage.notebook import HypothesisEntry, Note, VerdictRecord
-from tuneterm.storage.store import numeric_metrics
 
-STATE_GLOB = "experiment_state-*.json"
-NOT_METRICS = frozenset(
-    {"timestamp", "pid", "done", "iterations_since_restore", "time_since_restore", "date"}
-)
-"""Ray's bookkeeping values that say nothing about the model (as tuneterm's callback skips them)."""
 PREFERRED_METRICS = ("accuracy", "mean_accuracy", "score", "loss", "val_loss")
 """The metric guessed for a sweep whose own choice is pickled away: the first one reported."""
-_RAY_KEYS = NOT_METRICS | {"training_iteration", "time_this_iter_s", "time_total_s"}
 _UNFINISHED = frozenset({"RUNNING", "PENDING"})
 _DECIDED = frozenset({"TERMINATED", "ERROR"})
 _RETRYABLE = _UNFINISHED | {"PAUSED"}
 _TRIAL_ID_IN_NAME = re.compile(r"_([0-9a-f]{5}_\d{5})(?:_|$)")
 _CHUNK = 4 << 20
-_NO_ERROR_TEXT = "the trial failed (Ray recorded no error text)"
 
 
 class ReadOnlySourceError(Exception):
@@ -370,7 +369,7 @@ class RayDirSource:
         else:
             data = {"reason": end.value}
             if end is EndReason.ERROR:
-                data["error"] = _read_text(error_txt) or _NO_ERROR_TEXT
+                data["error"] = _read_text(error_txt) or NO_ERROR_TEXT
             ended = EventKind.TRIAL_ENDED
             self._emit(events, at, ended, files.trial_id, files.last_iteration, data)
         files.ended = end
@@ -395,7 +394,7 @@ class RayDirSource:
         for child in _subdirectories(self.path):
             report = _first_line(child / "result.json")
             if report:
-                return guess_metric(numeric_metrics(report, skip=_RAY_KEYS))
+                return guess_metric(numeric_metrics(report, skip=RAY_KEYS))
         return ""
 
     def _start_time(self, state: _ExperimentState) -> float:
@@ -411,7 +410,7 @@ def guess_metric(metrics: Mapping[str, float]) -> str:
     for name in PREFERRED_METRICS:
         if name in metrics:
             return name
-    return next((name for name in metrics if name not in _RAY_KEYS), "")
+    return next((name for name in metrics if name not in RAY_KEYS), "")
 
 
 def guess_mode(metric: str) -> str:

@@ -18,10 +18,10 @@ from textual.worker import Worker, WorkerState
 
 from tuneterm.domain.journal.markdown import when
 from tuneterm.domain.sweep.state import SweepState, TrialRow
-from tuneterm.domain.text import one_line, printable
+from tuneterm.domain.text import duration, one_line, printable
 from tuneterm.domain.trial import Result
 from tuneterm.storage.notebook import Note
-from tuneterm.ui.format import duration, metric_text
+from tuneterm.ui.format import metric_text
 from tuneterm.ui.messages import TrialNotesLoaded, TrialResultsLoaded
 from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.widgets.chart import Chart, Figure, Series
@@ -83,7 +83,7 @@ def summary_text(row: TrialRow, metric: str, now: float) -> Text:
     text = Text()
     text.append(f"Trial {printable(row.trial_id)}", style="bold")
     text.append(f"   {printable(row.state)}   iteration {row.iteration}")
-    text.append(f"   runtime {duration(row.runtime(now))}")
+    text.append(f"   runtime {duration(row.runtime(now), clock=True)}")
     text.append(
         f"\n{printable(metric)}: last {metric_text(row.last_metric)}, "
         f"best {metric_text(row.best_metric)}"

@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.widget import Widget
 
-from tuneterm.domain.text import one_line, printable
-from tuneterm.ui.format import duration, metric_text
+from tuneterm.domain.text import duration, one_line, printable
+from tuneterm.ui.format import metric_text
 
 WAITING_TEXT = "Starting Ray… (waiting for the driver's first event)"
 
@@ -83,7 +83,7 @@ def first_line(facts: SweepFacts) -> Text:
     line.append_text(status_text(facts))
     if facts.pending_action:
         line.append(f"  {printable(facts.pending_action)}", style="bold yellow")
-    line.append(f"  elapsed {duration(facts.elapsed)}")
+    line.append(f"  elapsed {duration(facts.elapsed, clock=True)}")
     if facts.best_trial_id is not None:
         line.append("  best ")
         line.append(f"{printable(facts.metric)} {metric_text(facts.best_value)}", style="bold")

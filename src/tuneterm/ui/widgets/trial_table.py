@@ -22,8 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tuneterm.domain.sweep.state import TrialRow
-from tuneterm.domain.text import printable
-from tuneterm.ui.format import duration, fit, metric_text, sparkline
+from tuneterm.domain.text import duration, printable
+from tuneterm.ui.format import fit, metric_text, sparkline
 from tuneterm.ui.widgets.columns import (
     Column,
     NaturalWidths,
@@ -407,7 +407,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         if key == "best":
             return metric_text(row.best_metric)
         if key == "runtime":
-            return duration(row.runtime(self._clock()))
+            return duration(row.runtime(self._clock()), clock=True)
         return param_text(row, key.removeprefix("param:"))
 
     def _header_strip(self, width: int) -> Strip:
