@@ -21,16 +21,12 @@ from tuneterm.domain.config.spec import (
     read_recorded_config,
 )
 from tuneterm.domain.events import EventKind
+from tuneterm.domain.hypotheses.notebook import NotebookError, check_live_hypothesis, parse_expected
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.status import EndReason
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.storage.experiment import ExperimentDir
-from tuneterm.storage.notebook import (
-    NotebookError,
-    check_live_hypothesis,
-    hypothesis_entries,
-    parse_expected,
-)
+from tuneterm.storage.notebook import hypothesis_entries
 from tuneterm.storage.sources.raydir import RayDirSource, ReadOnlySourceError
 from tuneterm.storage.sources.store_source import StoreSource
 from tuneterm.storage.store import Store

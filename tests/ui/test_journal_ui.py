@@ -15,9 +15,9 @@ from tests.ui.journal_recorded import write_config
 from tests.ui.recorded import RecordedSweep, record_sweep
 from tests.ui.test_screens import ReadOnly
 from tuneterm.domain.config.spec import Hypothesis
+from tuneterm.domain.hypotheses.notebook import Note
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.storage.experiment import ExperimentDir
-from tuneterm.storage.notebook import Note
 from tuneterm.storage.sources.store_source import open_source
 from tuneterm.storage.store import Store
 from tuneterm.ui.app import TuneTermApp, create_app

@@ -15,10 +15,11 @@ from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, read_reco
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.hypotheses.evidence import Distribution, Evidence, TrialCurve, distribution
 from tuneterm.domain.hypotheses.evidence import hypothesis_evidence as evidence_for
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note
 from tuneterm.domain.summary import SweepSummary, summarize
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir, effective_status
-from tuneterm.storage.notebook import HypothesisEntry, Note, hypothesis_entries
+from tuneterm.storage.notebook import hypothesis_entries
 from tuneterm.storage.store import Store
 
 TIME_METRIC = "time_total_s"

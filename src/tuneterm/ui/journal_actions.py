@@ -12,10 +12,10 @@ from textual import on, work
 from textual.app import App
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line
 from tuneterm.storage.journal_renderer import JournalRenderer
-from tuneterm.storage.notebook import HypothesisEntry, Note
 from tuneterm.storage.sources.store_source import EventSource
 from tuneterm.ui.messages import (
     HypothesisSubmitted,

@@ -8,9 +8,9 @@ from textual.message import Message
 
 from tuneterm.domain.config.spec import Hypothesis
 from tuneterm.domain.control import ControlAction
+from tuneterm.domain.hypotheses.notebook import Note
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.trial import Result
-from tuneterm.storage.notebook import Note
 
 
 class SweepUpdated(Message):

@@ -14,6 +14,7 @@ from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.hypotheses.evidence import Evidence, GroupStats
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
 from tuneterm.domain.journal.markdown import (
     code,
     code_block,
@@ -27,7 +28,6 @@ from tuneterm.domain.journal.markdown import (
 from tuneterm.domain.journal.results import results_section
 from tuneterm.domain.text import format_value
 from tuneterm.storage.journal_data import JournalData
-from tuneterm.storage.notebook import HypothesisEntry, Note, VerdictRecord
 
 
 def render_journal(data: JournalData) -> str:

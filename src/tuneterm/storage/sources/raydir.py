@@ -20,6 +20,7 @@ from typing import Any
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.ray_result import (
     NO_ERROR_TEXT,
@@ -30,7 +31,6 @@ from tuneterm.domain.ray_result import (
 )
 from tuneterm.domain.status import EndReason
 from tuneterm.domain.trial import Result
-from tuneterm.storage.notebook import HypothesisEntry, Note, VerdictRecord
 
 PREFERRED_METRICS = ("accuracy", "mean_accuracy", "score", "loss", "val_loss")
 """The metric guessed for a sweep whose own choice is pickled away: the first one reported."""

@@ -19,10 +19,11 @@ from tuneterm.domain.config.spec import (
 )
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.trial import Result
 from tuneterm.storage.experiment import ExperimentDir, driver_alive, effective_status
-from tuneterm.storage.notebook import HypothesisEntry, Note, VerdictRecord, hypothesis_entries
+from tuneterm.storage.notebook import hypothesis_entries
 from tuneterm.storage.sources.raydir import RayDirSource, ray_experiments
 from tuneterm.storage.store import Store, StoreError
 

@@ -15,9 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static
 
 from tuneterm.domain.config.spec import Hypothesis
+from tuneterm.domain.hypotheses.notebook import parse_expected
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.text import one_line
-from tuneterm.storage.notebook import parse_expected
 
 VERDICT_STYLES = {
     Verdict.CONFIRMED: "bold green",

@@ -16,11 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from tuneterm.domain.hypotheses.notebook import Note
 from tuneterm.domain.journal.markdown import when
 from tuneterm.domain.sweep.state import SweepState, TrialRow
 from tuneterm.domain.text import duration, one_line, printable
 from tuneterm.domain.trial import Result
-from tuneterm.storage.notebook import Note
 from tuneterm.ui.format import metric_text
 from tuneterm.ui.messages import TrialNotesLoaded, TrialResultsLoaded
 from tuneterm.ui.pacing import Pacer

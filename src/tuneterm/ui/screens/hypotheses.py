@@ -17,10 +17,10 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.domain.hypotheses.notebook import NotebookError, check_live_hypothesis
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line, printable
-from tuneterm.storage.notebook import NotebookError, check_live_hypothesis
 from tuneterm.ui.messages import HypothesisSubmitted, VerdictSubmitted
 from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
 from tuneterm.ui.pacing import Pacer

@@ -17,10 +17,10 @@ from tuneterm.domain.hypotheses.evidence import (
     TrialCurve,
     hypothesis_evidence,
 )
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry
 from tuneterm.domain.journal.markdown import toml_value, when
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line, printable
-from tuneterm.storage.notebook import HypothesisEntry
 from tuneterm.ui.format import compact_number
 from tuneterm.ui.modals.verdict import VERDICT_STYLES
 
