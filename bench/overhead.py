@@ -24,6 +24,7 @@ from ray import tune  # noqa: E402
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback  # noqa: E402
 
 from tuneterm.runner.callback import StoreCallback  # noqa: E402
+from tuneterm.runner.decisions import StopDecisions  # noqa: E402
 from tuneterm.runner.scheduler import RecordingFIFO  # noqa: E402
 from tuneterm.storage.store import Store  # noqa: E402
 
@@ -43,8 +44,10 @@ def sweep(storage: Path, with_tuneterm: bool) -> float:
         storage.mkdir(parents=True)
         store_path = storage / "store.sqlite"
         Store.create(store_path, {"metric": "score", "mode": "max"}).close()
-        callbacks.append(StoreCallback(store_path))
+        decisions = StopDecisions()
+        callbacks.append(StoreCallback(store_path, decisions))
         scheduler = RecordingFIFO()
+        scheduler.record_stops_in(decisions)
     tuner = tune.Tuner(
         quick,
         param_space={"x": tune.grid_search([float(i) for i in range(TRIALS)])},

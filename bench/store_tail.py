@@ -3,7 +3,7 @@
 Builds the store with executemany (rows shaped exactly as the driver writes them), then measures
 `Store.tail` (events/s, target >= 300,000), `events_since` for comparison, `SweepState.apply`
 (microseconds per result event, target <= 2), the state's Python heap (tracemalloc, target
-~30 MB) and bytes per stored metric point (target <= 8), and one trial's `trial_results`.
+~30 MB) and bytes per stored metric point (target <= 8), and one trial's `results`.
 
     .venv/bin/python bench/store_tail.py [--trials N] [--iterations N]
 """
@@ -165,9 +165,9 @@ def report(store: Store, results: int) -> None:
     print(f"history:       {points / stored:.1f} bytes per point (array itemsizes)")
     middle = state.rows()[len(state) // 2].trial_id
     started = time.perf_counter()
-    trial_results = store.trial_results(middle)
+    trial_results = store.results(middle)
     elapsed = (time.perf_counter() - started) * 1e3
-    print(f"trial_results: {len(trial_results)} results of one trial in {elapsed:.1f} ms")
+    print(f"results:       {len(trial_results)} results of one trial in {elapsed:.1f} ms")
     assert results == applied
 
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from tuneterm.domain.hypotheses.verdict import Verdict
-from tuneterm.storage.sources.store_source import open_source
+from tuneterm.storage.sources import open_source
 from tuneterm.storage.store import Store
 from tuneterm.ui.app import create_app
 

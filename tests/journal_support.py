@@ -9,7 +9,8 @@ from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.hypotheses.verdict import Verdict
-from tuneterm.domain.status import EndReason
+from tuneterm.domain.status import EndReason, SweepStatus
+from tuneterm.storage.config_file import config_from_dict
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.store import Store
 
@@ -59,10 +60,10 @@ TRIALS: dict[str, tuple[dict[str, Any], list[float], list[float], EndReason]] = 
 
 
 def config() -> ExperimentConfig:
-    return ExperimentConfig.from_dict(CONFIG)
+    return config_from_dict(CONFIG)
 
 
-def new_experiment(root: Path, status: str = "created") -> tuple[ExperimentDir, Store]:
+def new_experiment(root: Path, status: str = SweepStatus.CREATED) -> tuple[ExperimentDir, Store]:
     """An experiment directory with config.json and an empty store, as `tuneterm run` makes it."""
     expdir = ExperimentDir.create(root, "demo", now=T0)
     expdir.config_json.write_text(json.dumps(CONFIG))
@@ -107,4 +108,4 @@ def record_sweep(store: Store, finished: bool = True) -> None:
     store.record_verdict("H1", Verdict.REJECTED, "t4 errored, unclear", now=T0 + 50)
     store.record_verdict("H1", Verdict.CONFIRMED, "batch norm trials lead", now=T0 + 70)
     if finished:
-        store.record_experiment_ended("finished", now=T0 + 100)
+        store.record_experiment_ended(SweepStatus.FINISHED, now=T0 + 100)

@@ -1,3 +1,5 @@
+"""`python -m tuneterm`: the same command line as the `tuneterm` script."""
+
 import sys
 
 from tuneterm.cli.main import main

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tuneterm.cli.main import bundled_config_dir, main
+from tuneterm.cli.main import main
+from tuneterm.cli.preflight import bundled_config_dir
+from tuneterm.domain.status import SweepStatus
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.store import Store
 
@@ -94,7 +96,7 @@ def test_ls_lists_status_trials_and_best(
             "name": "demo\x1b[31m",
             "metric": "accuracy",
             "mode": "max",
-            "status": "running",
+            "status": SweepStatus.RUNNING,
             "driver_pid": 2**22 + 7,
         },
     ) as store:
@@ -103,7 +105,7 @@ def test_ls_lists_status_trials_and_best(
         store.record_result("t1", 1, {"accuracy": 0.5})
     assert main(["--root", str(tmp_path), "ls"]) == 0
     out = capsys.readouterr().out
-    assert "crashed" in out and "accuracy=0.5" in out and str(expdir.path) in out
+    assert SweepStatus.CRASHED in out and "accuracy=0.5" in out and str(expdir.path) in out
     assert "\x1b" not in out and "demo\\x1b[31m" in out
 
 
@@ -111,3 +113,46 @@ def test_the_console_script_is_installed() -> None:
     tuneterm = Path(sys.executable).with_name("tuneterm")
     proc = subprocess.run([str(tuneterm), "--help"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "run" in proc.stdout and "ls" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("stop", "EXP", "t1", "--all"), "stop: give a trial id or --all, not both"),
+        (("stop", "EXP"), "stop: which trial? (give its id; `stop --all` stops all)"),
+        (("attach",), "no experiments under ROOT (start one with: tuneterm run CONFIG)"),
+    ],
+)
+def test_a_command_missing_its_target_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], expected: str
+) -> None:
+    root = tmp_path / "runs"
+    code, out, err = run_cli(
+        capsys, "--root", str(root), *(a.replace("EXP", str(tmp_path)) for a in args)
+    )
+    assert (code, out) == (2, "")
+    assert err == f"error: {expected.replace('ROOT', str(root))}\n"
+
+
+def test_ls_on_an_empty_root_says_there_are_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(tmp_path), "ls"]) == 0
+    assert capsys.readouterr().out == f"No experiments under {tmp_path}\n"
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "--help")
+    commands = out.split("{", 1)[1].split("}", 1)[0].split(",")
+    assert code == 0
+    assert commands == [
+        "run",
+        "attach",
+        "ls",
+        "stop",
+        "pause",
+        "resume-trial",
+        "resume",
+        "journal",
+        "compare",
+    ]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import only_experiment, tuneterm
+from tuneterm.domain.status import SweepStatus
 from tuneterm.storage.store import Store
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -31,7 +32,7 @@ def test_the_default_config_runs_locally_on_digits(tmp_path: Path) -> None:
     with Store.open(only_experiment(tmp_path / "runs").store) as store:
         meta = store.meta()
         trials = store.trials()
-    assert meta["status"] == "finished" and meta["address"] == "local"
+    assert meta["status"] == SweepStatus.FINISHED and meta["address"] == "local"
     assert meta["name"] == "cnn-asha-digits" and len(trials) == 2
     assert all(t.best_metric is not None and t.best_metric > 0.2 for t in trials)
     assert "sweep started on Ray" in proc.stdout and "Summary: 2 trials" in proc.stdout

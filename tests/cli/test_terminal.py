@@ -4,60 +4,57 @@ screen shows trials progress, `q` quits the UI only, and the driver goes on to f
 from __future__ import annotations
 
 import os
-import select
+import shlex
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import pyte
 import pytest
-from ptyprocess import PtyProcess
 
 from tests.conftest import RayHead
 from tests.runner.test_sweep import TINY
-from tests.support import only_experiment, ray_results, wait_for
-from tuneterm.storage.experiment import effective_status
+from tests.support import (
+    ScreenText,
+    Terminal,
+    assert_footer_keys,
+    assert_sweep_header,
+    only_experiment,
+    ray_results,
+    wait_for,
+)
+from tuneterm.domain.status import SweepStatus
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.liveness import effective_status
 from tuneterm.storage.store import Store
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 
-class Terminal:
-    """A child process on a pty, its output fed to a VT100 emulator."""
+def run_in_terminal(config: Path, ray_head: RayHead, env: dict[str, str]) -> Terminal:
+    argv = [sys.executable, "-m", "tuneterm", "run", str(config), "--address", ray_head.address]
+    return Terminal(argv, cwd=config.parent, env=env, size=(24, 80))
 
-    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], size: tuple[int, int]):
-        rows, cols = size
-        self.screen = pyte.Screen(cols, rows)
-        self.stream = pyte.ByteStream(self.screen)
-        self.process = PtyProcess.spawn(argv, cwd=str(cwd), env=env, dimensions=(rows, cols))
-        self.raw = bytearray()
 
-    def pump(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self.process.fd], [], [], min(left, 0.05))
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.process.fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.raw += chunk
-            self.stream.feed(chunk)
+def live_sweep_check(root: Path) -> Callable[[ScreenText], None]:
+    """What a user sees once the tiny sweep reports: its header, a row per started trial (one
+    running and past its first iteration), and the keys."""
 
-    def text(self) -> str:
-        return "\n".join(self.screen.display)
+    def check(screen: ScreenText) -> None:
+        assert_sweep_header(screen, "tiny", SweepStatus.RUNNING)
+        assert "best accuracy" in screen.header
+        assert screen.lines[1].split()[1] == "trials:", screen.lines[1]
+        titles = [title for title in screen.lines[2].split() if title not in ("▲", "▼")]
+        assert titles[:3] == ["trial", "state", "iter"], screen.lines[2]
+        with Store.open(only_experiment(root).store) as store:
+            started = [trial.trial_id for trial in store.trials()]
+        rows = [screen.row(trial_id) for trial_id in started]
+        assert rows and all(row[1] in ("running", "completed") for row in rows)
+        assert any(row[1] == "running" and int(row[2]) >= 1 for row in rows)
+        assert_footer_keys(screen, "x Stop", "p Plots", "n Note", "? Help", "q Quit")
 
-    def wait_for_text(self, predicate, timeout: float) -> str:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.pump(0.2)
-            if predicate(self.text()):
-                return self.text()
-        raise AssertionError(f"screen never matched; it shows:\n{self.text()}")
+    return check
 
 
 @pytest.mark.parametrize("term", ["xterm-256color", "screen"])
@@ -68,16 +65,11 @@ def test_dashboard_in_a_pty_quits_and_leaves_the_sweep_running(
     config.write_text(TINY.replace("epochs = 3", "epochs = 12"))
     root = tmp_path / "runs"
     env = {**os.environ, "TUNETERM_ROOT": str(root), "TERM": term, "NO_COLOR": "1"}
-    terminal = Terminal(
-        [sys.executable, "-m", "tuneterm", "run", str(config), "--address", ray_head.address],
-        cwd=tmp_path,
-        env=env,
-        size=(24, 80),
-    )
+    terminal = run_in_terminal(config, ray_head, env)
     try:
         terminal.wait_for_text(lambda s: "tiny" in s, timeout=30)
-        screen = terminal.wait_for_text(lambda s: "running" in s and "accuracy" in s, timeout=90)
-        assert len(screen.splitlines()) == 24
+        screen = terminal.wait_for_screen(live_sweep_check(root), timeout=90)
+        assert len(screen.lines) == 24
         terminal.process.write(b"q")
         deadline = time.monotonic() + 20
         while terminal.process.isalive() and time.monotonic() < deadline:
@@ -87,11 +79,12 @@ def test_dashboard_in_a_pty_quits_and_leaves_the_sweep_running(
     finally:
         if terminal.process.isalive():
             terminal.process.terminate(force=True)
-    assert b"tuneterm attach" in terminal.raw
     expdir = only_experiment(root)
+    command = f"tuneterm attach {shlex.quote(str(expdir.path))}"
+    assert f"The sweep keeps running. Reattach with: {command}".encode() in terminal.raw
     with Store.open(expdir.store) as store:
-        assert effective_status(store.meta()) == "running"
-    wait_for(lambda: Store.open(expdir.store).meta().get("status") == "finished", timeout=120)
+        assert effective_status(store.meta()) == SweepStatus.RUNNING
+    wait_for(lambda: recorded_status(expdir) == SweepStatus.FINISHED, timeout=120)
     with Store.open(expdir.store) as store:
         assert all(t.last_iteration == 12 for t in store.trials())
 
@@ -103,14 +96,10 @@ def test_a_sigkilled_dashboard_leaves_a_sweep_that_records_every_result(
     config.write_text(TINY.replace("epochs = 3", "epochs = 8"))
     root = tmp_path / "runs"
     env = {**os.environ, "TUNETERM_ROOT": str(root), "TERM": "xterm-256color"}
-    terminal = Terminal(
-        [sys.executable, "-m", "tuneterm", "run", str(config), "--address", ray_head.address],
-        cwd=tmp_path,
-        env=env,
-        size=(24, 80),
-    )
+    terminal = run_in_terminal(config, ray_head, env)
     try:
-        terminal.wait_for_text(lambda s: "running" in s, timeout=90)
+        terminal.wait_for_text(lambda s: "tiny" in s, timeout=30)
+        terminal.wait_for_screen(live_sweep_check(root), timeout=90)
         # The terminal goes away: SIGHUP to the UI, then SIGKILL.
         os.kill(terminal.process.pid, signal.SIGHUP)
         os.kill(terminal.process.pid, signal.SIGKILL)
@@ -118,7 +107,7 @@ def test_a_sigkilled_dashboard_leaves_a_sweep_that_records_every_result(
         if terminal.process.isalive():
             terminal.process.terminate(force=True)
     expdir = only_experiment(root)
-    wait_for(lambda: Store.open(expdir.store).meta().get("status") == "finished", timeout=120)
+    wait_for(lambda: recorded_status(expdir) == SweepStatus.FINISHED, timeout=120)
     with Store.open(expdir.store) as store:
         ours = {(r.trial_id, r.iteration): r.metrics["accuracy"] for r in store.results()}
     theirs = {
@@ -128,3 +117,8 @@ def test_a_sigkilled_dashboard_leaves_a_sweep_that_records_every_result(
     }
     assert len(theirs) == 3 * 8
     assert ours == pytest.approx(theirs)
+
+
+def recorded_status(expdir: ExperimentDir) -> object:
+    with Store.open(expdir.store) as store:
+        return store.meta().get("status")

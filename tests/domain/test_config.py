@@ -11,19 +11,10 @@ from typing import Any
 
 import pytest
 
-from tuneterm.domain.config.spec import (
-    BUILTIN_HYPERPARAMETERS,
-    BUILTIN_METRICS,
-    OPTIMIZERS,
-    ConfigError,
-    ExperimentConfig,
-    Param,
-    ResourceSpec,
-    apply_override,
-    load_config,
-    locate_key,
-    parse_override,
-)
+from tuneterm.domain.config.spec import ConfigError, Param, ResourceSpec
+from tuneterm.domain.config.toml_text import apply_override, locate_key, parse_override
+from tuneterm.storage.config_file import config_from_dict, load_config
+from tuneterm.trainables.catalog import BUILTIN_HYPERPARAMETERS, BUILTIN_METRICS, OPTIMIZERS
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 SHIPPED = ("default", "batchnorm_lr", "mlp_grid", "tpe_median", "factorial")
@@ -859,9 +850,9 @@ def test_toml_error_keeps_tomllib_message_and_column(tmp_path: Path) -> None:
     assert "at line" not in error.message
 
 
-def test_from_dict_names_its_source_and_has_no_line() -> None:
+def test_config_from_dict_names_its_source_and_has_no_line() -> None:
     with pytest.raises(ConfigError) as caught:
-        ExperimentConfig.from_dict({"experiment": {"name": "t"}}, source="run/config.json")
+        config_from_dict({"experiment": {"name": "t"}}, source="run/config.json")
     assert (caught.value.file, caught.value.key, caught.value.line) == (
         "run/config.json",
         "experiment.metric",
@@ -1012,7 +1003,7 @@ def test_to_dict_omits_unset_keys_and_round_trips(tmp_path: Path) -> None:
         "num_samples": 1,
     }
     assert "max_t" not in data["scheduler"]
-    assert ExperimentConfig.from_dict(data) == config
+    assert config_from_dict(data) == config
 
 
 # The shipped configs ------------------------------------------------------------------------
@@ -1024,7 +1015,7 @@ def test_shipped_config_is_valid_and_round_trips(name: str) -> None:
     assert config.dataset.name == "digits"
     assert config.experiment.metric in BUILTIN_METRICS
     data = json.loads(json.dumps(config.to_dict()))
-    assert ExperimentConfig.from_dict(data, source=name) == config
+    assert config_from_dict(data, source=name) == config
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -13,7 +13,9 @@ import pytest
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.status import EndReason, TrialStatus
-from tuneterm.domain.sweep.state import CATEGORIES, MetricHistory, SweepState, TrialRow
+from tuneterm.domain.sweep.history import MetricHistory
+from tuneterm.domain.sweep.rows import CATEGORIES, TrialRow
+from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.store import Store
 

@@ -14,12 +14,8 @@ from ray.tune.schedulers import TrialScheduler
 from tuneterm.domain.events import EventKind
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.runner.callback import StoreCallback
-from tuneterm.runner.scheduler import (
-    STOP_DECISIONS,
-    MetricNotReported,
-    RecordingASHA,
-    RecordingMedian,
-)
+from tuneterm.runner.decisions import StopDecisions
+from tuneterm.runner.scheduler import MetricNotReported, RecordingASHA, RecordingMedian
 from tuneterm.storage.store import Store
 
 
@@ -58,7 +54,7 @@ def report(callback: StoreCallback, trial: FakeTrial, iteration: int, acc: float
 
 
 def test_callback_records_start_results_and_end(store_path: Path) -> None:
-    callback = StoreCallback(store_path)
+    callback = StoreCallback(store_path, StopDecisions())
     callback.setup()
     trial = FakeTrial("t1", {"lr": np.float64(0.01), "layers": np.int64(2), "opt": "adam"})
     callback.on_trial_start(iteration=0, trials=[trial], trial=trial)
@@ -80,21 +76,22 @@ def test_callback_records_start_results_and_end(store_path: Path) -> None:
 
 
 def test_a_scheduler_stop_is_recorded_with_its_iteration(store_path: Path) -> None:
-    callback = StoreCallback(store_path)
+    decisions = StopDecisions()
+    callback = StoreCallback(store_path, decisions)
     trial = FakeTrial("t2", {})
     report(callback, trial, 1, 0.1)
-    STOP_DECISIONS["t2"] = (EndReason.SCHEDULER, 1)
+    decisions.record("t2", EndReason.SCHEDULER, 1)
     callback.on_trial_complete(iteration=0, trials=[trial], trial=trial)
     with Store.open(store_path) as store:
         [row] = store.trials()
     assert (row.reason, row.stop_iteration) == (EndReason.SCHEDULER, 1)
-    assert "t2" not in STOP_DECISIONS
+    assert "t2" not in decisions
 
 
 def test_an_error_is_recorded_with_the_traceback_text(store_path: Path, tmp_path: Path) -> None:
     error_file = tmp_path / "error.txt"
     error_file.write_text("Traceback (most recent call last):\nValueError: boom\n")
-    callback = StoreCallback(store_path)
+    callback = StoreCallback(store_path, StopDecisions())
     trial = FakeTrial("t3", {"x": 1}, error_file=str(error_file))
     callback.on_trial_start(iteration=0, trials=[trial], trial=trial)
     report(callback, trial, 1, 0.2)
@@ -108,7 +105,7 @@ def test_an_error_is_recorded_with_the_traceback_text(store_path: Path, tmp_path
 
 
 def test_a_trial_that_errors_before_starting_still_appears(store_path: Path) -> None:
-    callback = StoreCallback(store_path)
+    callback = StoreCallback(store_path, StopDecisions())
     trial = FakeTrial("t4", {"x": 2})
     callback.on_trial_error(iteration=0, trials=[trial], trial=trial)
     with Store.open(store_path) as store:
@@ -117,7 +114,7 @@ def test_a_trial_that_errors_before_starting_still_appears(store_path: Path) -> 
 
 
 def test_the_callback_pickles_without_its_connection(store_path: Path) -> None:
-    callback = StoreCallback(store_path)
+    callback = StoreCallback(store_path, StopDecisions())
     callback.setup()
     clone = pickle.loads(pickle.dumps(callback))
     assert clone._store is None
@@ -127,23 +124,40 @@ def test_the_callback_pickles_without_its_connection(store_path: Path) -> None:
         assert store.count_results() == 1
 
 
+def test_the_scheduler_and_the_callback_share_the_decisions_and_never_pickle_them(
+    store_path: Path,
+) -> None:
+    decisions = StopDecisions()
+    asha = RecordingASHA(max_t=4, grace_period=1, reduction_factor=2)
+    asha.record_stops_in(decisions)
+    callback = StoreCallback(store_path, decisions)
+    decisions.record("t6", EndReason.USER, 3)
+    clone = pickle.loads(pickle.dumps((asha, callback)))
+    assert clone[0]._stop_decisions is clone[1]._stop_decisions
+    assert "t6" not in clone[1]._stop_decisions
+    assert "t6" in callback._stop_decisions
+
+
 def asha_result(trial: FakeTrial, iteration: int, acc: float) -> dict[str, Any]:
     return {"training_iteration": iteration, "acc": acc, "time_total_s": float(iteration)}
 
 
 def test_asha_rung_stops_and_max_t_completions_get_different_reasons() -> None:
+    decisions = StopDecisions()
     asha = RecordingASHA(max_t=4, grace_period=1, reduction_factor=2)
+    asha.record_stops_in(decisions)
     asha.set_search_properties("acc", "max")
     good, bad = FakeTrial("good", {}), FakeTrial("bad", {})
     for trial in (good, bad):
         asha.on_trial_add(None, trial)
     assert asha.on_trial_result(None, good, asha_result(good, 1, 0.9)) == TrialScheduler.CONTINUE
     assert asha.on_trial_result(None, bad, asha_result(bad, 1, 0.1)) == TrialScheduler.STOP
-    assert STOP_DECISIONS.pop("bad") == (EndReason.SCHEDULER, 1)
+    assert decisions.take("bad", 0) == (EndReason.SCHEDULER, 1)
     for iteration in (2, 3):
         asha.on_trial_result(None, good, asha_result(good, iteration, 0.95))
     assert asha.on_trial_result(None, good, asha_result(good, 4, 0.97)) == TrialScheduler.STOP
-    assert STOP_DECISIONS.pop("good") == (EndReason.COMPLETED, 4)
+    assert "good" in decisions
+    assert decisions.take("good", 0) == (EndReason.COMPLETED, 4)
 
 
 class FakeController:
@@ -155,7 +169,9 @@ class FakeController:
 
 
 def test_median_stopping_is_a_scheduler_stop() -> None:
+    stops = StopDecisions()
     median = RecordingMedian(grace_period=1, min_samples_required=1)
+    median.record_stops_in(stops)
     median.set_search_properties("acc", "max")
     trials = [FakeTrial(f"m{i}", {}) for i in range(3)]
     for trial in trials:
@@ -170,7 +186,8 @@ def test_median_stopping_is_a_scheduler_stop() -> None:
             decisions.append((trial.trial_id, decision))
             trial.last_result = result
     assert ("m2", TrialScheduler.STOP) in decisions
-    reason, _ = STOP_DECISIONS.pop("m2")
+    assert "m2" in stops
+    reason, _ = stops.take("m2", 0)
     assert reason is EndReason.SCHEDULER
 
 

@@ -1,8 +1,9 @@
 """Stopping, pausing and resuming one trial (and stopping the sweep) from the command line.
 
-The decision logic is tested without Ray; the private-API assumptions of tune/control.py are checked
-against the installed Ray; the rest are real sweeps on the shared Ray head (2 CPUs), with trials
-that reserve both CPUs, so that a second trial can start only once the first one's are free.
+The decision logic is tested without Ray, in tests/domain/test_control.py; here the private-API
+assumptions of runner/control.py are checked against the installed Ray, and the rest are real sweeps
+on the shared Ray head (2 CPUs), with trials that reserve both CPUs, so that a second trial can
+start only once the first one's are free.
 """
 
 from __future__ import annotations
@@ -27,73 +28,14 @@ from tests.control_support import (
     write_config,
 )
 from tests.support import tuneterm, wait_for
-from tuneterm.domain.control import ControlAction, Plan, Step, plan, rejection
+from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import EventKind
 from tuneterm.domain.status import EndReason, TrialStatus
-from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.store import Store
 
 LATENCY_S = 1.0
 """The longest a stop or pause may take, from the request to the trial's end (or pause)."""
-
-
-# -- the decision logic (no Ray) ------------------------------------------------------------------
-
-
-def ended_trial() -> Trial:
-    return Trial(
-        "t1", {}, TrialStatus.ENDED, reason=EndReason.COMPLETED, stop_iteration=5, last_iteration=5
-    )
-
-
-@pytest.mark.parametrize(
-    ("action", "ray_status", "held", "expected"),
-    [
-        (ControlAction.STOP, "RUNNING", False, Step.STOP),
-        (ControlAction.STOP, "PENDING", False, Step.STOP),
-        (ControlAction.STOP, "PAUSED", True, Step.STOP),
-        (ControlAction.PAUSE, "RUNNING", False, Step.PAUSE),
-        (ControlAction.PAUSE, "PENDING", False, Step.HOLD),
-        (ControlAction.RESUME, "PAUSED", True, Step.RELEASE),
-        (ControlAction.STOP_ALL, None, False, Step.STOP_ALL),
-    ],
-)
-def test_plan_for_a_live_trial(
-    action: ControlAction, ray_status: str | None, held: bool, expected: Step
-) -> None:
-    assert plan(action, "t1", ray_status, held, None) == Plan(expected)
-
-
-def test_plan_refuses_with_a_reason() -> None:
-    assert plan(ControlAction.STOP, "nope", None, False, None).message == (
-        "no trial nope in this sweep"
-    )
-    ended = plan(ControlAction.PAUSE, "t1", "TERMINATED", False, ended_trial())
-    assert ended == Plan(Step.REJECT, "trial t1 already ended (completed at iteration 5)")
-    assert plan(ControlAction.RESUME, "t1", "RUNNING", False, None).message == (
-        "trial t1 is not paused"
-    )
-    assert plan(ControlAction.PAUSE, "t1", "PAUSED", True, None).message == (
-        "trial t1 is already paused"
-    )
-    # A trial that ended before the store saw it start is described by Ray's status.
-    assert plan(ControlAction.STOP, "t2", "ERROR", False, None).message == (
-        "trial t2 already ended (error)"
-    )
-
-
-def test_client_side_rejection_from_the_store_alone() -> None:
-    running = Trial("t1", {}, TrialStatus.RUNNING)
-    assert rejection(ControlAction.STOP, "t1", running) is None
-    assert (
-        rejection(ControlAction.RESUME, "t1", running) == "trial t1 is not paused (it is running)"
-    )
-    assert rejection(ControlAction.STOP, "t1", ended_trial()) == (
-        "trial t1 already ended (completed at iteration 5)"
-    )
-    assert rejection(ControlAction.STOP, "zz", None) == "no trial zz in this sweep"
-    assert rejection(ControlAction.STOP_ALL, None, None) is None
 
 
 # -- the private API tune/control.py relies on ----------------------------------------------------
@@ -135,12 +77,13 @@ def test_the_private_ray_api_of_tune_control_still_exists() -> None:
 def test_the_scheduler_pickles_without_its_store_connection(tmp_path: Path) -> None:
     from ray import cloudpickle
 
+    from tuneterm.runner.decisions import StopDecisions
     from tuneterm.runner.scheduler import RecordingFIFO
 
     store_path = tmp_path / "store.sqlite"
     Store.create(store_path, {"metric": "score", "mode": "max"}).close()
     scheduler: Any = RecordingFIFO()
-    scheduler.enable_control(store_path)
+    scheduler.enable_control(store_path, StopDecisions())
     assert scheduler._trial_controller is not None
     scheduler._trial_controller.store  # noqa: B018  (open the connection)
     copy = cloudpickle.loads(cloudpickle.dumps(scheduler))  # type: ignore[no-untyped-call]

@@ -24,7 +24,8 @@ from tests.support import tuneterm, wait_for
 from tuneterm.domain.events import EventKind
 from tuneterm.domain.status import EndReason
 from tuneterm.runner.callback import explain_worker_death
-from tuneterm.storage.experiment import ExperimentDir, effective_status
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.liveness import effective_status
 from tuneterm.storage.store import Store
 
 ITERATIONS = 12

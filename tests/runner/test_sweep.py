@@ -17,7 +17,8 @@ from tests.conftest import RayHead
 from tests.support import only_experiment, ray_results, tuneterm, wait_for
 from tuneterm.domain.events import EventKind
 from tuneterm.domain.status import EndReason
-from tuneterm.storage.experiment import ExperimentDir, effective_status
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.liveness import effective_status
 from tuneterm.storage.store import Store
 
 pytestmark = [pytest.mark.ray]

@@ -17,8 +17,9 @@ import pytest
 from tests.conftest import RayHead
 from tests.journal_support import T0, config, new_experiment, record_sweep
 from tests.support import only_experiment, ray_results, tuneterm, wait_for
+from tuneterm.domain.journal.data import JournalError
 from tuneterm.domain.journal.render import render_journal
-from tuneterm.domain.status import EndReason
+from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.text import duration, format_value
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_data import gather
@@ -29,7 +30,7 @@ from tuneterm.storage.journal_file import (
     sha256,
     write_journal,
 )
-from tuneterm.storage.journal_service import JournalKeeper, JournalThread
+from tuneterm.storage.journal_service import JournalKeeper, JournalService, JournalThread
 from tuneterm.storage.store import Store
 
 
@@ -164,7 +165,7 @@ def test_a_new_experiment_renders_without_results(tmp_path: Path) -> None:
 
 
 def test_a_running_sweep_counts_time_so_far_and_unfinished_trials(tmp_path: Path) -> None:
-    expdir, store = new_experiment(tmp_path, status="running")
+    expdir, store = new_experiment(tmp_path, status=SweepStatus.RUNNING)
     with store:
         record_sweep(store, finished=False)
         text = journal(expdir, store, now=T0 + 90)
@@ -292,12 +293,13 @@ class Clock:
 
 
 def test_the_keeper_renders_at_once_for_notes_and_throttles_results(tmp_path: Path) -> None:
-    expdir, store = new_experiment(tmp_path, status="running")
+    expdir, store = new_experiment(tmp_path, status=SweepStatus.RUNNING)
     clock = Clock(T0)
     with store:
         store.record_experiment_started(now=T0)
         store.record_trial_started("t1", {"batch_norm": True, "lr": 0.001}, now=T0)
-        keeper = JournalKeeper(expdir, store, config(), interval=10.0, clock=clock)
+        service = JournalService(expdir.path, clock, config=config(), store=store)
+        keeper = JournalKeeper(service, interval=10.0)
         assert keeper.step() is not None, "the first step renders"
         assert keeper.step() is None, "nothing new, nothing written"
         clock.now += 2
@@ -312,8 +314,27 @@ def test_the_keeper_renders_at_once_for_notes_and_throttles_results(tmp_path: Pa
         assert "a note shows within a second" in expdir.journal.read_text()
 
 
+def test_the_service_waits_for_the_config_and_renders_only_new_results(
+    finished: tuple[ExperimentDir, Store],
+) -> None:
+    expdir, store = finished
+    recorded = expdir.config_json.read_text()
+    expdir.config_json.unlink()
+    with JournalService(expdir.path, lambda: T0 + 200) as service:
+        with pytest.raises(JournalError, match=r"config\.json: no such file"):
+            service.markdown()
+        expdir.config_json.write_text(recorded)
+        assert service.markdown() == journal(expdir, store)
+        assert service.update() == set(), "what was rendered is not read again"
+        store.add_note("one more", now=T0 + 150)
+        assert "one more" in service.markdown()
+    with JournalService(expdir.path, config=config(), store=store) as borrowed:
+        borrowed.write(T0 + 200)
+    assert store.notes(), "a store the caller opened is left open"
+
+
 def test_the_journal_thread_renders_the_end_and_logs_failures(tmp_path: Path) -> None:
-    expdir, store = new_experiment(tmp_path, status="running")
+    expdir, store = new_experiment(tmp_path, status=SweepStatus.RUNNING)
     said: list[str] = []
     with store, JournalThread(expdir, config(), poll=0.05, log=said.append):
         record_sweep(store)

@@ -14,20 +14,18 @@ from typing import Any, cast
 import pytest
 
 from tuneterm.cli.headless import EventPrinter
-from tuneterm.domain.config.spec import (
-    ConfigError,
-    ExperimentConfig,
-    Hypothesis,
-    read_recorded_config,
-)
+from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, Hypothesis
 from tuneterm.domain.events import EventKind
 from tuneterm.domain.hypotheses.notebook import NotebookError, check_live_hypothesis, parse_expected
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.status import EndReason
 from tuneterm.domain.sweep.state import SweepState
+from tuneterm.storage.config_file import config_from_dict
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.notebook import hypothesis_entries
-from tuneterm.storage.sources.raydir import RayDirSource, ReadOnlySourceError
+from tuneterm.storage.recorded_config import read_recorded_config
+from tuneterm.storage.sources.protocol import ReadOnlySourceError
+from tuneterm.storage.sources.raydir import RayDirSource
 from tuneterm.storage.sources.store_source import StoreSource
 from tuneterm.storage.store import Store
 
@@ -51,7 +49,7 @@ CONFIG: dict[str, Any] = {
 
 @pytest.fixture
 def config() -> ExperimentConfig:
-    return ExperimentConfig.from_dict(CONFIG)
+    return config_from_dict(CONFIG)
 
 
 @pytest.fixture
@@ -421,7 +419,7 @@ def test_read_recorded_config_skips_checks_that_depend_on_this_process(tmp_path:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(data))
     with pytest.raises(ConfigError, match="cannot import"):
-        ExperimentConfig.from_dict(data)
+        config_from_dict(data)
     config = read_recorded_config(path)
     assert config.trainable.name == "not_here.module:train"
     assert [h.id for h in config.hypotheses] == ["H1", "H2"]

@@ -18,15 +18,15 @@ from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.status import EndReason
 from tuneterm.domain.sweep.state import SweepState
-from tuneterm.storage.experiment import ExperimentDir, process_start_ticks
-from tuneterm.storage.sources.raydir import (
-    RayDirSource,
-    ReadOnlySourceError,
-    guess_metric,
-    guess_mode,
-    read_experiment_state,
-)
-from tuneterm.storage.sources.store_source import SourceError, StoreSource, open_source
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.liveness import process_start_ticks
+from tuneterm.storage.schema import SCHEMA_VERSION
+from tuneterm.storage.sources import open_source
+from tuneterm.storage.sources.protocol import ReadOnlySourceError, SourceError
+from tuneterm.storage.sources.raydir import RayDirSource
+from tuneterm.storage.sources.raydir_files import guess_metric, guess_mode
+from tuneterm.storage.sources.raydir_state import read_experiment_state
+from tuneterm.storage.sources.store_source import StoreSource
 from tuneterm.storage.store import Store
 
 RAY_PLAIN = Path(__file__).parents[1] / "data" / "ray_plain"
@@ -180,6 +180,13 @@ def test_open_source_reports_a_broken_store_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as raised:
         open_source(tmp_path).poll()
     assert "\n" not in str(raised.value)
+
+
+def test_open_source_refuses_a_store_from_a_newer_tuneterm(experiment: ExperimentDir) -> None:
+    with Store.open(experiment.store) as store:
+        store.set_meta(schema_version=SCHEMA_VERSION + 1)
+    with pytest.raises(SourceError, match=r"^\S+store\.sqlite: written by a newer tuneterm"):
+        open_source(experiment.path)
 
 
 def test_store_source_writes_control_requests_the_driver_reads(experiment: ExperimentDir) -> None:

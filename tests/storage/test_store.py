@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import EventKind
-from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.summary import summarize
-from tuneterm.storage.experiment import ExperimentDir, effective_status, list_experiments
+from tuneterm.storage.experiment import ExperimentDir, list_experiments
+from tuneterm.storage.liveness import effective_status
+from tuneterm.storage.schema import EVENTS_SCHEMA, SCHEMA_VERSION
 from tuneterm.storage.store import Store, StoreError
 
 
@@ -32,7 +38,7 @@ def test_round_trip_of_every_event_kind(store: Store) -> None:
     store.record_result("t1", 1, {"acc": 0.5, "loss": 1.2}, now=102.0)
     store.record_result("t1", 2, {"acc": 0.7, "loss": 0.9}, now=103.0)
     store.record_trial_ended("t1", EndReason.SCHEDULER, 2, now=104.0)
-    store.record_experiment_ended("finished", now=105.0)
+    store.record_experiment_ended(SweepStatus.FINISHED, now=105.0)
 
     kinds = [e.kind for e in store.events_since(0)]
     assert kinds == [
@@ -111,7 +117,7 @@ def test_a_crashed_writer_loses_no_committed_event(tmp_path: Path) -> None:
 def test_ended_experiment_marks_running_trials_interrupted(store: Store) -> None:
     store.record_trial_started("t1", {})
     store.record_result("t1", 3, {"acc": 0.2})
-    store.record_experiment_ended("stopped")
+    store.record_experiment_ended(SweepStatus.STOPPED)
     [trial] = store.trials()
     assert (trial.reason, trial.stop_iteration) == (EndReason.INTERRUPTED, 3)
 
@@ -139,7 +145,7 @@ def test_summary_counts_reasons_and_scheduler_rungs(store: Store) -> None:
             store.record_result(trial_id, iteration, {"acc": acc * iteration / iterations})
         store.record_trial_ended(trial_id, reason, iterations)
     store.record_trial_started("g", {})
-    store.record_experiment_ended("finished", now=70.0)
+    store.record_experiment_ended(SweepStatus.FINISHED, now=70.0)
     summary = summarize(store.trials(), store.meta())
     assert (summary.total, summary.completed, summary.errored, summary.user_stopped) == (7, 1, 1, 1)
     assert summary.scheduler_stops == {2: 2, 6: 1}
@@ -174,3 +180,75 @@ def test_list_experiments_reads_each_directory(tmp_path: Path) -> None:
     infos = list_experiments(tmp_path)
     assert sorted(i.name for i in infos) == ["one", "two"]
     assert all(i.trials == 1 and i.best_metric == 0.25 and i.status == "finished" for i in infos)
+
+
+# -- stores written by other versions of tuneterm --------------------------------------------------
+
+
+def write_old_store(path: Path, meta: dict[str, Any]) -> None:
+    """A store as tuneterm wrote it before control requests and the notebook existed."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executescript(EVENTS_SCHEMA)
+        rows = [(key, json.dumps(value)) for key, value in meta.items()]
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows)
+        conn.execute(
+            "INSERT INTO events (time, kind, trial_id, iteration, data)"
+            " VALUES (5.0, 'result', 't', 1, '{\"acc\": 0.5}')"
+        )
+        conn.execute(
+            "INSERT INTO trials (trial_id, config, status, last_iteration, best_metric)"
+            " VALUES ('t', '{}', 'ended', 1, 0.5)"
+        )
+        conn.commit()
+
+
+def tables(path: Path) -> set[str]:
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows}
+
+
+@pytest.mark.parametrize("recorded_version", [1, None])
+def test_a_store_older_than_controls_and_the_notebook_opens_and_gains_their_tables(
+    tmp_path: Path, recorded_version: int | None
+) -> None:
+    expdir = ExperimentDir(tmp_path / "old")
+    expdir.path.mkdir()
+    meta: dict[str, Any] = {"name": "old", "metric": "acc", "mode": "max", "status": "finished"}
+    if recorded_version is not None:
+        meta["schema_version"] = recorded_version
+    write_old_store(expdir.store, meta)
+    assert "controls" not in tables(expdir.store)
+
+    with Store.open(expdir.store) as store:
+        assert [(r.trial_id, r.iteration, r.metrics) for r in store.results()] == [
+            ("t", 1, {"acc": 0.5})
+        ]
+        assert store.request_control(ControlAction.STOP, "t") == 1
+        assert store.add_note("still readable").text == "still readable"
+    assert {"controls", "notes", "hypotheses", "verdicts"} <= tables(expdir.store)
+    [info] = list_experiments(tmp_path)
+    assert (info.name, info.status, info.trials, info.best_metric) == ("old", "finished", 1, 0.5)
+
+
+def test_a_store_from_a_newer_tuneterm_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    Store.create(path, {"metric": "acc", "mode": "max"}).close()
+    newer = SCHEMA_VERSION + 2
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(newer),))
+        conn.execute("DROP TABLE verdicts")
+        conn.commit()
+
+    with pytest.raises(StoreError) as refused:
+        Store.open(path)
+    assert str(refused.value) == (
+        f"{path}: written by a newer tuneterm"
+        f" (store schema {newer}; this one reads up to {SCHEMA_VERSION})"
+    )
+    assert "verdicts" not in tables(path), "a newer store is left as it is"
+    assert list_experiments(tmp_path) == []
+
+
+def test_a_new_store_records_this_schema_version(store: Store) -> None:
+    assert store.meta()["schema_version"] == SCHEMA_VERSION

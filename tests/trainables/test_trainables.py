@@ -19,8 +19,8 @@ import pytest
 import torch
 from PIL import Image
 
-from tuneterm.domain.config.spec import BUILTIN_METRICS, DATASETS, OPTIMIZERS
 from tuneterm.trainables import DatasetUnavailable, check_dataset, load_dataset, train_builtin
+from tuneterm.trainables.catalog import BUILTIN_METRICS, DATASETS, OPTIMIZERS
 from tuneterm.trainables.data import ArrayDataset
 from tuneterm.trainables.models import build_model, build_optimizer
 from tuneterm.trainables.train import EpochResult, run_epochs

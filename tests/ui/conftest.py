@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui.recorded import FROZEN_NOW, RecordedSweep, record_sweep
-from tuneterm.storage.sources.store_source import open_source
+from tuneterm.storage.sources import open_source
 from tuneterm.ui.app import TuneTermApp, create_app
 
 

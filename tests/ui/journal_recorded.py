@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.storage.config_file import config_from_dict
 from tuneterm.storage.experiment import ExperimentDir
 
 HYPOTHESES: list[dict[str, Any]] = [
@@ -52,6 +53,6 @@ def config_data(name: str = "mnist-asha") -> dict[str, Any]:
 
 def write_config(path: Path, name: str = "mnist-asha") -> ExperimentConfig:
     """Validate the config and record it as config.json in the experiment directory `path`."""
-    config = ExperimentConfig.from_dict(config_data(name), source="test")
+    config = config_from_dict(config_data(name), source="test")
     ExperimentDir(path).config_json.write_text(json.dumps(config.to_dict(), indent=2))
     return config

@@ -16,8 +16,8 @@ from tests.ui.helpers import screen_text, wait_for_events, wait_for_workers, wai
 from tests.ui.recorded import FROZEN_NOW, RecordedSweep
 from tuneterm.domain.control import ControlAction, ControlRequest
 from tuneterm.domain.status import EndReason, TrialStatus
-from tuneterm.domain.sweep.state import TrialRow
-from tuneterm.storage.sources.store_source import open_source
+from tuneterm.domain.sweep.rows import TrialRow
+from tuneterm.storage.sources import open_source
 from tuneterm.storage.store import Store
 from tuneterm.ui.app import TuneTermApp, create_app
 from tuneterm.ui.modals.confirm import READ_ONLY_TEXT, ConfirmModal, short_config

@@ -18,7 +18,7 @@ from tuneterm.domain.config.spec import Hypothesis
 from tuneterm.domain.hypotheses.notebook import Note
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.storage.experiment import ExperimentDir
-from tuneterm.storage.sources.store_source import open_source
+from tuneterm.storage.sources import open_source
 from tuneterm.storage.store import Store
 from tuneterm.ui.app import TuneTermApp, create_app
 from tuneterm.ui.modals.note import DISCARD_HINT, EMPTY_HINT, NoteModal

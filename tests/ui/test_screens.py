@@ -12,11 +12,15 @@ from textual.binding import Binding
 from tests.ui.helpers import screen_text, wait_for_events, wait_for_workers, wait_until
 from tests.ui.recorded import RecordedSweep, record_sweep
 from tuneterm.domain.status import EndReason
-from tuneterm.storage.sources.store_source import open_source
-from tuneterm.ui.app import create_app, help_sections
+from tuneterm.storage.sources import open_source
+from tuneterm.ui.app import create_app
+from tuneterm.ui.key_list import help_sections
 from tuneterm.ui.screens.detail import TrialDetailScreen
 from tuneterm.ui.screens.help import HelpScreen
+from tuneterm.ui.screens.hypotheses import HypothesesScreen
+from tuneterm.ui.screens.journal import JournalScreen
 from tuneterm.ui.screens.plots import PlotScreen, curves_figure, scatter_figure
+from tuneterm.ui.screens.role import LiveScreen, NotebookScreen, NoteSubjectScreen
 from tuneterm.ui.screens.sweep import SweepScreen
 
 HOSTILE = "[bold]x[/] \x1b[31mred"
@@ -127,6 +131,26 @@ def test_every_binding_has_an_id_and_a_tooltip() -> None:
         for binding in bindings:
             assert isinstance(binding, Binding)
             assert binding.id and binding.tooltip, binding
+
+
+def test_the_keys_that_work_everywhere_have_one_id_each() -> None:
+    ids_by_action: dict[str, set[str | None]] = {}
+    for _, bindings in help_sections():
+        for binding in bindings:
+            assert isinstance(binding, Binding)
+            ids_by_action.setdefault(binding.action.removeprefix("app."), set()).add(binding.id)
+    assert ids_by_action["detach"] == {"detach"}
+    assert ids_by_action["show_help"] == {"show-help"}
+
+
+def test_screens_declare_the_parts_they_play_for_the_app() -> None:
+    live = (SweepScreen, TrialDetailScreen, PlotScreen, HypothesesScreen, JournalScreen)
+    assert all(issubclass(screen, LiveScreen) for screen in live)
+    notebook = (TrialDetailScreen, HypothesesScreen, JournalScreen)
+    assert all(issubclass(screen, NotebookScreen) for screen in notebook)
+    assert all(issubclass(screen, NoteSubjectScreen) for screen in (SweepScreen, TrialDetailScreen))
+    assert not issubclass(HelpScreen, LiveScreen)
+    assert not issubclass(PlotScreen, NoteSubjectScreen)
 
 
 async def test_q_leaves_the_sweep_running_and_says_how_to_reattach(sweep, make_app) -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import TextIO
 
+from tuneterm.cli.usage import EXIT_USAGE
 from tuneterm.domain.events import Event, EventKind
-from tuneterm.domain.status import EndReason
+from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.summary import SweepSummary, summarize
 from tuneterm.domain.text import format_config, format_value, one_line, printable
+from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.store import Store
 
 _REASON_TEXT = {
@@ -19,6 +24,9 @@ _REASON_TEXT = {
     EndReason.ERROR.value: "errored",
     EndReason.INTERRUPTED.value: "interrupted",
 }
+
+ENDED_WELL = frozenset({SweepStatus.FINISHED, SweepStatus.STOPPED})
+"""Final statuses `tuneterm run --headless` exits 0 on."""
 
 
 class EventPrinter:
@@ -34,6 +42,7 @@ class EventPrinter:
         self.ended_status: str | None = None
 
     def print_new(self) -> None:
+        """Write a line for every event after the last one printed."""
         for event in self.store.iter_events(self.last_seq):
             self.last_seq = event.seq
             line = self.format(event)
@@ -42,30 +51,32 @@ class EventPrinter:
         self.out.flush()
 
     def format(self, event: Event) -> str | None:
+        """The event's line, stamped with seconds since the first event; None for unshown kinds."""
         if self.origin is None:
             self.origin = event.time
-        stamp = f"[{event.time - self.origin:7.1f}s]"
+        text = self._describe(event)
+        return None if text is None else f"[{event.time - self.origin:7.1f}s] {text}"
+
+    def _describe(self, event: Event) -> str | None:
         trial = f"trial {printable(event.trial_id or '')}"
-        data = event.data
         match event.kind:
             case EventKind.EXPERIMENT_STARTED:
-                return (
-                    f"{stamp} sweep started on Ray {data.get('ray_version', '?')} "
-                    f"({format_value(data.get('cluster_cpus'))} CPUs, "
-                    f"{format_value(data.get('cluster_gpus'))} GPUs, {data.get('address')})"
-                )
+                return _sweep_started(event.data)
             case EventKind.TRIAL_STARTED:
-                return f"{stamp} {trial} started: {format_config(data.get('config', {}))}"
+                return f"{trial} started: {format_config(event.data.get('config', {}))}"
             case EventKind.RESULT:
-                return f"{stamp} {trial} iter {event.iteration}: {self._metrics(data)}"
+                return f"{trial} iter {event.iteration}: {self._metrics(event.data)}"
             case EventKind.TRIAL_ENDED:
-                return f"{stamp} {trial} ended: {self._end(event)}"
+                return f"{trial} ended: {self._end(event)}"
             case EventKind.EXPERIMENT_ENDED:
-                self.ended_status = str(data.get("status"))
-                message = data.get("message")
-                suffix = f": {one_line(str(message), 400)}" if message else ""
-                return f"{stamp} sweep {self.ended_status}{suffix}"
+                return self._sweep_ended(event.data)
         return None
+
+    def _sweep_ended(self, data: dict[str, object]) -> str:
+        self.ended_status = str(data.get("status"))
+        message = data.get("message")
+        suffix = f": {one_line(str(message), 400)}" if message else ""
+        return f"sweep {self.ended_status}{suffix}"
 
     def _metrics(self, data: dict[str, float]) -> str:
         shown = [
@@ -88,7 +99,16 @@ class EventPrinter:
         return f"{text} after {event.iteration} iterations"
 
 
+def _sweep_started(data: dict[str, object]) -> str:
+    return (
+        f"sweep started on Ray {data.get('ray_version', '?')} "
+        f"({format_value(data.get('cluster_cpus'))} CPUs, "
+        f"{format_value(data.get('cluster_gpus'))} GPUs, {data.get('address')})"
+    )
+
+
 def summary_lines(summary: SweepSummary, experiment_dir: str) -> list[str]:
+    """The closing summary: trials by how they ended, the best trial, the experiment directory."""
     elapsed = f"{summary.elapsed:.1f} s" if summary.elapsed is not None else "unknown time"
     stops = ", ".join(f"{n} at iteration {it}" for it, n in summary.scheduler_stops.items())
     lines = [
@@ -101,17 +121,20 @@ def summary_lines(summary: SweepSummary, experiment_dir: str) -> list[str]:
     ]
     if summary.interrupted or summary.unfinished:
         lines.append(f"  interrupted: {summary.interrupted}, unfinished: {summary.unfinished}")
-    best = summary.best
-    if best is None:
-        lines.append("  best trial: none (no trial reported the metric)")
-    else:
-        lines += [
-            f"  best trial: {printable(best.trial_id)} {printable(summary.metric)}="
-            f"{format_value(best.best_metric)} ({summary.mode})",
-            f"  best config: {format_config(best.config)}",
-        ]
+    lines += _best_lines(summary)
     lines.append(f"Experiment directory: {printable(experiment_dir)}")
     return lines
+
+
+def _best_lines(summary: SweepSummary) -> list[str]:
+    best = summary.best
+    if best is None:
+        return ["  best trial: none (no trial reported the metric)"]
+    return [
+        f"  best trial: {printable(best.trial_id)} {printable(summary.metric)}="
+        f"{format_value(best.best_metric)} ({summary.mode})",
+        f"  best config: {format_config(best.config)}",
+    ]
 
 
 def follow(
@@ -128,18 +151,65 @@ def follow(
     printer.last_seq = since_seq
     if not store.events_since(since_seq, limit=1):
         out.write("Starting Ray (its output goes to driver.log in the experiment directory)...\n")
-    while True:
-        printer.print_new()
-        if printer.ended_status is not None:
-            break
-        if not driver_running():
-            printer.print_new()
-            if printer.ended_status is None:
-                printer.ended_status = "crashed"
-                out.write("The driver exited without ending the sweep; see driver.log.\n")
-            break
-        time.sleep(poll_interval)
+    status = _print_until_ended(printer, driver_running, poll_interval)
     for line in summary_lines(summarize(store.trials(), store.meta()), experiment_dir):
         out.write(line + "\n")
     out.flush()
-    return printer.ended_status
+    return status
+
+
+def _print_until_ended(
+    printer: EventPrinter, driver_running: Callable[[], bool], poll_interval: float
+) -> str:
+    while True:
+        printer.print_new()
+        if printer.ended_status is not None:
+            return printer.ended_status
+        if not driver_running():
+            printer.print_new()
+            if printer.ended_status is not None:
+                return printer.ended_status
+            printer.out.write("The driver exited without ending the sweep; see driver.log.\n")
+            return SweepStatus.CRASHED
+        time.sleep(poll_interval)
+
+
+class _InterruptHandler:
+    """Ctrl-C while following a sweep: the first asks its driver to stop it, the second leaves."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.count = 0
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if self.count > 1:
+            raise KeyboardInterrupt
+        print("Stopping the sweep (press Ctrl-C again to leave it running)...", flush=True)
+        self.process.send_signal(signal.SIGUSR1)
+
+
+def follow_headless(
+    expdir: ExperimentDir, process: subprocess.Popen[bytes], since_seq: int = 0
+) -> int:
+    """Print the sweep's events (those after `since_seq`) until it ends, then a summary."""
+    print(f"Experiment directory: {expdir.path}", flush=True)
+    previous = signal.signal(signal.SIGINT, _InterruptHandler(process))
+    try:
+        return _follow_driver(expdir, process, since_seq)
+    except KeyboardInterrupt:
+        print(f"The sweep goes on in the background: {expdir.path}")
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _follow_driver(expdir: ExperimentDir, process: subprocess.Popen[bytes], since_seq: int) -> int:
+    """The exit code: 2 for a config the driver refused, 0 for a finished or stopped sweep."""
+    with Store.open(expdir.store) as store:
+        status = follow(
+            store, sys.stdout, lambda: process.poll() is None, str(expdir.path), since_seq=since_seq
+        )
+        if store.meta().get("config_error"):
+            return EXIT_USAGE
+    return 0 if status in ENDED_WELL else 1

@@ -9,15 +9,11 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tuneterm.domain.config.spec import ConfigError
 from tuneterm.domain.text import printable
 from tuneterm.storage.experiment import ExperimentDir, default_root, list_experiments
-from tuneterm.storage.store import Store, StoreError
-
-if TYPE_CHECKING:
-    from tuneterm.storage.journal_file import JournalWritten
+from tuneterm.storage.store import StoreError
 
 # The journal's modules are imported by the commands that use them: every other command (and the
 # dashboard's launch) builds this parser without paying for them.
@@ -60,23 +56,25 @@ def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 
 def journal_command(args: argparse.Namespace) -> int:
     """Print the journal, or write it (--write: journal.md, --output FILE)."""
-    from tuneterm.storage.journal_data import JournalError
+    from tuneterm.domain.journal.data import JournalError
+    from tuneterm.storage.journal_service import JournalService
 
     try:
-        expdir = ExperimentDir(_experiment_path(args))
-        text, written = _journal(expdir, write=args.write, output=args.output)
+        with JournalService(_experiment_path(args)) as journal:
+            if not args.write and args.output is None:
+                sys.stdout.write(journal.markdown())
+                return 0
+            written = journal.write(output=args.output)
     except (ReportError, JournalError, StoreError, ConfigError) as exc:
         return _fail(str(exc))
-    if written is None:
-        sys.stdout.write(text)
-    else:
-        print(printable(written.message))
+    print(printable(written.message))
     return 0
 
 
 def compare_command(args: argparse.Namespace) -> int:
     """Print the experiments in `args.directories` side by side."""
-    from tuneterm.storage.comparison import comparison_markdown, comparison_text, experiment_row
+    from tuneterm.domain.comparison import comparison_markdown, comparison_text
+    from tuneterm.storage.comparison import experiment_row
 
     now = time.time()
     try:
@@ -103,28 +101,3 @@ def _experiment_path(args: argparse.Namespace) -> Path:
     if not infos:
         raise ReportError(f"no experiments under {root} (start one with: tuneterm run CONFIG)")
     return infos[-1].path
-
-
-def _journal(
-    expdir: ExperimentDir, write: bool, output: Path | None
-) -> tuple[str, JournalWritten | None]:
-    from tuneterm.domain.journal.render import render_journal
-    from tuneterm.storage.journal_data import gather, load_experiment_config
-    from tuneterm.storage.journal_file import JournalWritten, replace_atomically, write_journal
-
-    config = load_experiment_config(expdir)
-    with Store.open(expdir.store) as store:
-        text = render_journal(gather(expdir, store, config, time.time()))
-        if write or (output is not None and _same_file(output, expdir.journal)):
-            return text, write_journal(expdir, text, store)
-    if output is None:
-        return text, None
-    try:
-        replace_atomically(output, text.encode("utf-8"))
-    except OSError as exc:
-        raise ReportError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    return text, JournalWritten(output, False, f"journal written to {output}")
-
-
-def _same_file(left: Path, right: Path) -> bool:
-    return left.expanduser().resolve() == right.resolve()

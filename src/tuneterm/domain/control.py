@@ -2,8 +2,9 @@
 
 A client (the dashboard, the CLI) inserts a request into the experiment's store; the driver polls
 the store on every step of Tune's loop, applies the request and resolves it as done or rejected.
-The store file is the only channel: no port is ever opened. The decision functions here say what
-a request means given a trial's recorded state, so they can be tested without Ray.
+The store file is the only channel: no port is ever opened. One rule, `decide`, says what a
+request means for a trial as whoever asks sees it (the driver, a client, the dashboard), so that
+all three give the same answer and it can be tested without Ray.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tuneterm.domain.status import TrialStatus
+from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.trial import Trial
 
 
@@ -52,10 +53,6 @@ class ControlRequest:
     """What the driver did or why it refused, in one line."""
     resolved_at: float | None = None
 
-    @property
-    def pending(self) -> bool:
-        return self.state == ControlState.REQUESTED
-
 
 class Step(StrEnum):
     """What the driver does to apply a request."""
@@ -86,60 +83,96 @@ class Plan:
 RAY_LIVE_STATUSES = frozenset({"PENDING", "RUNNING", "PAUSED"})
 """Ray's statuses of a trial that has not ended (TERMINATED and ERROR are the others)."""
 
+_ENDINGS = {
+    EndReason.SCHEDULER: "stopped by the scheduler",
+    EndReason.USER: "stopped by the user",
+    EndReason.ERROR: "errored",
+}
 
-def plan(
-    action: ControlAction,
-    trial_id: str | None,
-    ray_status: str | None,
-    held: bool,
-    recorded: Trial | None,
-) -> Plan:
-    """What `action` means for a trial in Ray status `ray_status` (None: Ray has no such trial).
 
-    `held` says whether the user paused it; `recorded` is the store's row for it (None when it
-    never started), used to word a refusal.
+@dataclass(frozen=True, slots=True)
+class TrialView:
+    """A trial as the control rule needs to see it, whoever looked at it.
+
+    The driver builds one from Ray's status (`of_ray`), a client from the store's row (`of_trial`),
+    the dashboard from its row (`of_record`): each knows the trial differently, the rule is one.
+    """
+
+    trial_id: str
+    found: bool = True
+    """False when the sweep has no such trial."""
+    ended: str | None = None
+    """How it ended ("completed at iteration 5"); None while it has not."""
+    paused: bool = False
+    """The user paused it: the driver holds it until it is resumed."""
+    running: bool = False
+    """It has a worker; a live trial without one waits for resources."""
+
+    @classmethod
+    def of_ray(
+        cls, trial_id: str | None, ray_status: str | None, held: bool, recorded: Trial | None
+    ) -> TrialView | None:
+        """The driver's view: Ray's status of the trial (None: Ray has no such trial), whether
+        the driver holds it, and the store's row, which words how it ended. None without an id."""
+        if trial_id is None:
+            return None
+        if ray_status is None:
+            return cls(trial_id, found=False)
+        if ray_status not in RAY_LIVE_STATUSES:
+            ended = cls.of_trial(recorded).ended if recorded is not None else None
+            return cls(trial_id, ended=ended or ray_status.lower())
+        return cls(trial_id, paused=held, running=ray_status == "RUNNING")
+
+    @classmethod
+    def of_record(
+        cls,
+        trial_id: str,
+        status: TrialStatus,
+        reason: EndReason | None,
+        stop_iteration: int | None,
+        iteration: int,
+    ) -> TrialView:
+        """A view from tuneterm's own record of a trial: its status, why and at which iteration it
+        stopped, the highest iteration it reported."""
+        if status is TrialStatus.ENDED:
+            how = "ended" if reason is None else _ENDINGS.get(reason, reason.value)
+            at = stop_iteration if stop_iteration is not None else iteration
+            return cls(trial_id, ended=f"{how} at iteration {at}")
+        paused, running = status is TrialStatus.PAUSED, status is TrialStatus.RUNNING
+        return cls(trial_id, paused=paused, running=running)
+
+    @classmethod
+    def of_trial(cls, trial: Trial) -> TrialView:
+        """A client's view, from the store's row."""
+        return cls.of_record(
+            trial.trial_id, trial.status, trial.reason, trial.stop_iteration, trial.last_iteration
+        )
+
+
+def decide(action: ControlAction, trial: TrialView | None) -> Plan:
+    """The control rule: whether `action` on `trial` can apply now, and the step that applies it.
+
+    `trial` is None when the request names none, as only STOP_ALL may.
     """
     if action is ControlAction.STOP_ALL:
         return Plan(Step.STOP_ALL)
-    if ray_status is None:
-        return Plan(Step.REJECT, f"no trial {trial_id} in this sweep")
-    if ray_status not in RAY_LIVE_STATUSES:
-        how = describe_end(recorded) if recorded is not None else ray_status.lower()
-        return Plan(Step.REJECT, f"trial {trial_id} already ended ({how})")
-    return _plan_live(action, trial_id, ray_status, held)
+    if trial is None:
+        return Plan(Step.REJECT, f"a {action.value} request must name a trial")
+    if not trial.found:
+        return Plan(Step.REJECT, f"no trial {trial.trial_id} in this sweep")
+    if trial.ended is not None:
+        return Plan(Step.REJECT, f"trial {trial.trial_id} already ended ({trial.ended})")
+    return _decide_live(action, trial)
 
 
-def _plan_live(action: ControlAction, trial_id: str | None, ray_status: str, held: bool) -> Plan:
+def _decide_live(action: ControlAction, trial: TrialView) -> Plan:
     if action is ControlAction.STOP:
         return Plan(Step.STOP)
+    if action is ControlAction.RESUME and not trial.paused:
+        now = (TrialStatus.RUNNING if trial.running else TrialStatus.PENDING).value
+        return Plan(Step.REJECT, f"trial {trial.trial_id} is not paused (it is {now})")
     if action is ControlAction.RESUME:
-        return Plan(Step.RELEASE) if held else Plan(Step.REJECT, f"trial {trial_id} is not paused")
-    if held:
-        return Plan(Step.REJECT, f"trial {trial_id} is already paused")
-    return Plan(Step.PAUSE if ray_status == "RUNNING" else Step.HOLD)
-
-
-def describe_end(trial: Trial) -> str:
-    """How an ended trial ended, e.g. "completed at iteration 5"."""
-    reason = trial.reason.value if trial.reason is not None else "ended"
-    iteration = trial.stop_iteration if trial.stop_iteration is not None else trial.last_iteration
-    return f"{reason} at iteration {iteration}"
-
-
-def rejection(action: ControlAction, trial_id: str | None, trial: Trial | None) -> str | None:
-    """Why `action` on `trial` (as the store records it; None if unknown) cannot apply, or None.
-
-    Clients ask this for an immediate answer; the driver decides again from Ray's own view (see
-    `plan`), which also knows trials still waiting for resources.
-    """
-    if action is ControlAction.STOP_ALL:
-        return None
-    if trial is None:
-        return f"no trial {trial_id} in this sweep"
-    if trial.status is TrialStatus.ENDED:
-        return f"trial {trial.trial_id} already ended ({describe_end(trial)})"
-    if action is ControlAction.RESUME and trial.status is not TrialStatus.PAUSED:
-        return f"trial {trial.trial_id} is not paused (it is {trial.status.value})"
-    if action is ControlAction.PAUSE and trial.status is TrialStatus.PAUSED:
-        return f"trial {trial.trial_id} is already paused"
-    return None
+        return Plan(Step.RELEASE)
+    if trial.paused:
+        return Plan(Step.REJECT, f"trial {trial.trial_id} is already paused")
+    return Plan(Step.PAUSE if trial.running else Step.HOLD)

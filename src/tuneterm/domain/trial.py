@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tuneterm.domain.status import EndReason, TrialStatus
@@ -38,7 +38,6 @@ class Trial:
     best_metric: float | None = None
     error: str | None = None
     """The traceback text of an errored trial."""
-    metrics_seen: tuple[str, ...] = field(default=())
 
     @property
     def runtime(self) -> float | None:

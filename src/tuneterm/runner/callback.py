@@ -10,7 +10,8 @@ from ray.tune import Callback
 
 from tuneterm.domain.ray_result import NO_ERROR_TEXT, NOT_METRICS, numeric_metrics
 from tuneterm.domain.status import EndReason
-from tuneterm.runner.scheduler import STOP_DECISIONS
+from tuneterm.runner.decisions import StopDecisions
+from tuneterm.runner.ray_trial import last_iteration, result_iteration
 from tuneterm.storage.store import Store
 
 
@@ -27,17 +28,24 @@ def plain_config(config: dict[str, Any]) -> dict[str, Any]:
 class StoreCallback(Callback):
     """Records trial started / result / ended (with its reason) / errored, as they happen.
 
-    Hooks run on the driver's Tune loop; each write is one short SQLite transaction.
+    Hooks run on the driver's Tune loop; each write is one short SQLite transaction. Why a trial
+    ended comes from `decisions`, where the scheduler and the trial controller record their stops.
     """
 
-    def __init__(self, store_path: Path) -> None:
+    def __init__(self, store_path: Path, decisions: StopDecisions) -> None:
         self._store_path = Path(store_path)
+        self._stop_decisions = decisions
         self._store: Store | None = None
         self._started: set[str] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         # Tune pickles callbacks into its experiment state: keep the connection out of it.
-        return {"_store_path": self._store_path, "_store": None, "_started": set()}
+        return {
+            "_store_path": self._store_path,
+            "_stop_decisions": self._stop_decisions,
+            "_store": None,
+            "_started": set(),
+        }
 
     @property
     def store(self) -> Store:
@@ -56,19 +64,17 @@ class StoreCallback(Callback):
     ) -> None:
         self._record_started(trial)
         metrics = numeric_metrics(result, skip=NOT_METRICS)
-        self.store.record_result(trial.trial_id, int(result.get("training_iteration", 0)), metrics)
+        self.store.record_result(trial.trial_id, result_iteration(result), metrics)
 
     def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
-        last_iteration = int(trial.last_result.get("training_iteration", 0) or 0)
-        reason, at = STOP_DECISIONS.pop(trial.trial_id, (EndReason.COMPLETED, last_iteration))
+        reason, at = self._stop_decisions.take(trial.trial_id, last_iteration(trial))
         self._record_started(trial)
         self.store.record_trial_ended(trial.trial_id, reason, at)
 
     def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
-        last_iteration = int(trial.last_result.get("training_iteration", 0) or 0)
         self._record_started(trial)
         self.store.record_trial_ended(
-            trial.trial_id, EndReason.ERROR, last_iteration, error=_error_text(trial)
+            trial.trial_id, EndReason.ERROR, last_iteration(trial), error=_error_text(trial)
         )
 
     def _record_started(self, trial: Any) -> None:

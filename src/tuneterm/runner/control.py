@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import ray
-from ray.tune.experiment import Trial
 
-from tuneterm.domain.control import ControlRequest, Plan, Step, plan
+from tuneterm.domain.control import ControlRequest, Plan, Step, TrialView, decide
 from tuneterm.domain.status import EndReason, TrialStatus
-from tuneterm.runner.scheduler import STOP_DECISIONS
+from tuneterm.runner.decisions import StopDecisions
+from tuneterm.runner.ray_trial import ENDED, PAUSED, PENDING, RUNNING, last_iteration
 from tuneterm.storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -72,11 +72,12 @@ class TrialController:
     """Polls the store for control requests and applies them to Tune's trials.
 
     Lives inside a scheduler, which Tune cloudpickles: the store connection is opened lazily and
-    left out of the pickled state.
+    left out of the pickled state. The user's stops are recorded in `decisions`.
     """
 
-    def __init__(self, store_path: Path) -> None:
+    def __init__(self, store_path: Path, decisions: StopDecisions) -> None:
         self._store_path = Path(store_path)
+        self._stop_decisions = decisions
         self._store: Store | None = None
         self._seen_request_id = 0
         self._held_trial_ids: set[str] = set()
@@ -111,7 +112,7 @@ class TrialController:
         # Tuner.restore turns PAUSED trials into PENDING; the store remembers the user's pause.
         paused = {t.trial_id for t in self.store.trials() if t.status is TrialStatus.PAUSED}
         for trial in wrapper.get_trials():
-            if trial.trial_id in paused and trial.status in (Trial.PENDING, Trial.PAUSED):
+            if trial.trial_id in paused and trial.status in (PENDING, PAUSED):
                 _pause(wrapper, trial)
                 self._held_trial_ids.add(trial.trial_id)
 
@@ -141,23 +142,20 @@ class TrialController:
             recorded = next(
                 (t for t in self.store.trials() if t.trial_id == request.trial_id), None
             )
-        return plan(
-            request.action,
-            request.trial_id,
-            trial.status if trial is not None else None,
-            trial is not None and self.is_held(trial),
-            recorded,
-        )
+        ray_status = trial.status if trial is not None else None
+        held = trial is not None and self.is_held(trial)
+        view = TrialView.of_ray(request.trial_id, ray_status, held, recorded)
+        return decide(request.action, view)
 
     def _act(self, wrapper: Any, trial: Any, decision: Plan, metric: str | None) -> str:
-        trial_id, iteration = trial.trial_id, _last_iteration(trial)
+        trial_id, iteration = trial.trial_id, last_iteration(trial)
         if decision.step is Step.STOP:
             self._held_trial_ids.discard(trial_id)
-            stop(wrapper, trial, metric)
+            stop(wrapper, trial, metric, self._stop_decisions)
             return f"trial {trial_id} stopped at iteration {iteration}"
         if decision.step is Step.RELEASE:
             self._held_trial_ids.discard(trial_id)
-            wrapper._set_trial_status(trial, Trial.PENDING)
+            wrapper._set_trial_status(trial, PENDING)
             self.store.record_trial_resumed(trial_id)
             return f"trial {trial_id} resumes {_resume_point(trial)}"
         _pause(wrapper, trial)
@@ -167,22 +165,22 @@ class TrialController:
 
     def _stop_all(self, wrapper: Any, metric: str | None) -> str:
         wrapper.search_alg.set_finished()
-        live = [t for t in wrapper.get_trials() if t.status not in (Trial.TERMINATED, Trial.ERROR)]
+        live = [t for t in wrapper.get_trials() if t.status not in ENDED]
         for trial in live:
-            stop(wrapper, trial, metric)
+            stop(wrapper, trial, metric, self._stop_decisions)
         self._held_trial_ids.clear()
         plural = "" if len(live) == 1 else "s"
         return f"sweep stopped ({len(live)} live trial{plural} stopped)"
 
 
-def stop(wrapper: Any, trial: Any, metric: str | None) -> None:
-    """End `trial` now with reason USER, and free its resources at once."""
+def stop(wrapper: Any, trial: Any, metric: str | None, decisions: StopDecisions) -> None:
+    """End `trial` now with reason USER (recorded in `decisions`); free its resources at once."""
     actor = trial.temporary_state.ray_actor
-    if trial.status == Trial.RUNNING and metric and metric not in (trial.last_result or {}):
+    if trial.status == RUNNING and metric and metric not in (trial.last_result or {}):
         # Stock HyperOptSearch reads the metric from the last result and, missing it, turns the
         # stop into an ERROR: tell the searcher first that this trial gave nothing to learn from.
         wrapper.search_alg.on_trial_complete(trial.trial_id, error=True)
-    STOP_DECISIONS[trial.trial_id] = (EndReason.USER, _last_iteration(trial))
+    decisions.record(trial.trial_id, EndReason.USER, last_iteration(trial))
     _unstage(wrapper, trial)
     wrapper.stop_trial(trial)
     _kill(actor)
@@ -196,7 +194,7 @@ def _pause(wrapper: Any, trial: Any) -> None:
     if trial in controller._trial_to_actor:
         wrapper.pause_trial(trial, should_checkpoint=False)
     else:
-        wrapper._set_trial_status(trial, Trial.PAUSED)
+        wrapper._set_trial_status(trial, PAUSED)
     # Paused while a checkpoint save was in flight, Tune caches a STOP decision to run after that
     # save; it would end the trial at its first save after the resume. Forget it.
     controller._cached_trial_decisions.pop(trial.trial_id, None)
@@ -208,7 +206,7 @@ def _unstage(wrapper: Any, trial: Any) -> None:
     # A pending trial whose actor was requested stays "staged" otherwise, and Tune never
     # requests another actor for it.
     controller = wrapper._tune_controller
-    if trial.status == Trial.PENDING and trial in controller._staged_trials:
+    if trial.status == PENDING and trial in controller._staged_trials:
         controller._unstage_trial_with_resources(trial)
 
 
@@ -223,14 +221,10 @@ def _find_trial(wrapper: Any, trial_id: str | None) -> Any:
     return next((t for t in wrapper.get_trials() if t.trial_id == trial_id), None)
 
 
-def _last_iteration(trial: Any) -> int:
-    return int((trial.last_result or {}).get("training_iteration", 0) or 0)
-
-
 def _resume_point(trial: Any) -> str:
     if trial.checkpoint is None:
         return "from the start (it reported no checkpoint)"
-    return f"from its last checkpoint (iteration {_last_iteration(trial)})"
+    return f"from its last checkpoint (iteration {last_iteration(trial)})"
 
 
 def control_assumptions_hold() -> list[str]:

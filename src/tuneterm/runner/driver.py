@@ -20,9 +20,12 @@ from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig
 from tuneterm.domain.control import ControlAction, ControlState
-from tuneterm.domain.status import TrialStatus
-from tuneterm.storage.experiment import ExperimentDir, driver_identity
+from tuneterm.domain.status import SweepStatus, TrialStatus
+from tuneterm.runner.decisions import StopDecisions
+from tuneterm.storage.config_file import config_from_dict
+from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_service import JournalThread
+from tuneterm.storage.liveness import driver_identity
 from tuneterm.storage.store import Store
 
 EXIT_CONFIG_ERROR = 2
@@ -64,7 +67,7 @@ def run_sweep(
     expdir: ExperimentDir, store: Store, address: str | None, resume: bool = False
 ) -> int:
     """Run the sweep to its end; record how it ended. Returns the process exit code."""
-    config = ExperimentConfig.from_dict(
+    config = config_from_dict(
         json.loads(expdir.config_json.read_text()), source=str(expdir.config_json)
     )
     reject_stale_requests(store)
@@ -86,7 +89,7 @@ def _run_and_record(
     except BaseException as exc:
         return _record_failure(store, config, exc)
     if stopped_by_user(store, since=started_at):
-        status = "stopped"
+        status = SweepStatus.STOPPED
     store.record_experiment_ended(status)
     return 0
 
@@ -115,7 +118,27 @@ def _fit(
     config: ExperimentConfig,
     address: str | None,
     resume: bool,
-) -> str:
+) -> SweepStatus:
+    ray = _init_ray(address)
+    try:
+        # One record of stop decisions, shared by the scheduler and the store callback.
+        decisions = StopDecisions()
+        make_tuner = _restored_tuner if resume else _new_tuner
+        tuner = make_tuner(expdir, config, decisions)
+        store.record_experiment_started(**_cluster_facts(ray, address), resumed=resume)
+        if resume:
+            # What the earlier run ended with no longer describes the sweep.
+            store.set_meta(ended_at=None, message="")
+        tuner.fit()
+    finally:
+        ray.shutdown()
+    # A sweep ended by a signal leaves trials that never got an end event.
+    unfinished = [t for t in store.trials() if t.status is not TrialStatus.ENDED]
+    return SweepStatus.STOPPED if unfinished else SweepStatus.FINISHED
+
+
+def _init_ray(address: str | None) -> Any:
+    """Start (or join, given an address) Ray with its output kept quiet; returns the ray module."""
     import ray
 
     _quiet_ray_loggers()
@@ -127,43 +150,33 @@ def _fit(
         include_dashboard=False,
         logging_level=logging.WARNING,
     )
-    try:
-        tuner = _restored_tuner(expdir, config) if resume else _new_tuner(expdir, config)
-        store.record_experiment_started(**_cluster_facts(ray, address), resumed=resume)
-        if resume:
-            # What the earlier run ended with no longer describes the sweep.
-            store.set_meta(ended_at=None, message="")
-        tuner.fit()
-    finally:
-        ray.shutdown()
-    # A sweep ended by a signal leaves trials that never got an end event.
-    unfinished = [t for t in store.trials() if t.status is not TrialStatus.ENDED]
-    return "stopped" if unfinished else "finished"
+    return ray
 
 
-def _callbacks(expdir: ExperimentDir) -> list[Any]:
+def _callbacks(expdir: ExperimentDir, decisions: StopDecisions) -> list[Any]:
     from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
     from tuneterm.runner.callback import StoreCallback
     from tuneterm.runner.retention import CheckpointPruner
 
     return [
-        StoreCallback(expdir.store),
+        StoreCallback(expdir.store, decisions),
         CheckpointPruner(expdir.ray_storage / SWEEP_NAME),
         JsonLoggerCallback(),
         CSVLoggerCallback(),
     ]
 
 
-def _scheduler(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+def _scheduler(expdir: ExperimentDir, config: ExperimentConfig, decisions: StopDecisions) -> Any:
     from tuneterm.runner import space
 
     scheduler: Any = space.scheduler(config)
-    scheduler.enable_control(expdir.store)
+    scheduler.record_stops_in(decisions)
+    scheduler.enable_control(expdir.store, decisions)
     return scheduler
 
 
-def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig, decisions: StopDecisions) -> Any:
     from ray import tune
 
     from tuneterm.runner import space
@@ -177,14 +190,14 @@ def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
             num_samples=config.experiment.num_samples,
             max_concurrent_trials=config.experiment.max_concurrent_trials,
             search_alg=space.search_algorithm(config),
-            scheduler=_scheduler(expdir, config),
+            scheduler=_scheduler(expdir, config, decisions),
             # Killing a stopped trial's actor (control.py) would break a reused one.
             reuse_actors=False,
         ),
         run_config=tune.RunConfig(
             name=SWEEP_NAME,
             storage_path=str(expdir.ray_storage),
-            callbacks=_callbacks(expdir),
+            callbacks=_callbacks(expdir, decisions),
             verbose=0,
             # Ray keeps every checkpoint; CheckpointPruner deletes the superseded ones once
             # the saved experiment state no longer needs them (num_to_keep breaks restores).
@@ -194,7 +207,9 @@ def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
     )
 
 
-def _restored_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
+def _restored_tuner(
+    expdir: ExperimentDir, config: ExperimentConfig, decisions: StopDecisions
+) -> Any:
     from ray import tune
 
     from tuneterm.runner import space
@@ -207,7 +222,7 @@ def _restored_tuner(expdir: ExperimentDir, config: ExperimentConfig) -> Any:
         resume_errored=False,
         param_space=space.param_space(config),
     )
-    rewire_restored(tuner, _callbacks(expdir), _scheduler(expdir, config))
+    rewire_restored(tuner, _callbacks(expdir, decisions), _scheduler(expdir, config, decisions))
     return tuner
 
 
@@ -235,14 +250,15 @@ def _record_failure(store: Store, config: ExperimentConfig, exc: BaseException) 
     if missing is not None:
         store.set_meta(config_error=True)
         store.record_experiment_ended(
-            "crashed", f"experiment.metric: {missing} (set experiment.metric to one of those)"
+            SweepStatus.CRASHED,
+            f"experiment.metric: {missing} (set experiment.metric to one of those)",
         )
         return EXIT_CONFIG_ERROR
     if isinstance(exc, KeyboardInterrupt):
-        store.record_experiment_ended("stopped", "interrupted")
+        store.record_experiment_ended(SweepStatus.STOPPED, "interrupted")
         return 130
     message = " ".join(f"{type(exc).__name__}: {exc}".split())
-    store.record_experiment_ended("crashed", message[:500])
+    store.record_experiment_ended(SweepStatus.CRASHED, message[:500])
     return 1
 
 

@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tuneterm.storage.experiment import ExperimentDir, process_start_ticks
+from tuneterm.domain.status import SweepStatus
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.liveness import process_start_ticks
 from tuneterm.storage.store import Store
 
 
@@ -59,5 +61,5 @@ def start_driver(
         store.set_meta(driver_pid=process.pid, driver_start_ticks=process_start_ticks(process.pid))
         if resume:
             # "created" until the driver records its start: clients see it starting, not stopped.
-            store.set_meta(status="created")
+            store.set_meta(status=SweepStatus.CREATED)
     return process

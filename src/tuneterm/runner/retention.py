@@ -19,6 +19,7 @@ from typing import Any
 from ray.tune import Callback
 
 from tuneterm.domain.ray_result import STATE_GLOB
+from tuneterm.runner.ray_trial import ENDED
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class CheckpointPruner(Callback):
 
     def on_experiment_end(self, trials: list[Any], **info: Any) -> None:
         # Trials that ended are never restored from a checkpoint.
-        ended = {t.trial_id for t in trials if t.status in ("TERMINATED", "ERROR")}
+        ended = {t.trial_id for t in trials if t.status in ENDED}
         self._delete(lambda superseded_at, trial_id: trial_id in ended)
 
     def _delete(self, deletable: Any) -> None:

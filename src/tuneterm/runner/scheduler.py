@@ -3,16 +3,16 @@ apply the user's control requests.
 
 Ray marks every finished trial TERMINATED, whether it completed, was cut at an ASHA rung or was
 stopped by the median rule. The scheduler is the only place that knows which, so these subclasses
-write their decision into `STOP_DECISIONS`, which the store callback reads when the trial ends.
-Tune asks the scheduler which trial to run on every loop step, which makes it the place to apply
-stop/pause/resume requests within a step (see control.py).
+record their decision in the driver's `StopDecisions`, which the store callback reads when the
+trial ends. Tune asks the scheduler which trial to run on every loop step, which makes it the
+place to apply stop/pause/resume requests within a step (see control.py).
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ray.tune.schedulers import (
     ASHAScheduler,
@@ -22,14 +22,11 @@ from ray.tune.schedulers import (
 )
 
 from tuneterm.domain.status import EndReason
+from tuneterm.runner.control import TrialController
+from tuneterm.runner.decisions import StopDecisions
+from tuneterm.runner.ray_trial import ITERATION, PAUSED, PENDING, result_iteration
 
 logger = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from tuneterm.runner.control import TrialController
-
-STOP_DECISIONS: dict[str, tuple[EndReason, int]] = {}
-"""trial_id -> (why, at which iteration) for trials a scheduler decided to stop, this process."""
 
 
 class MetricNotReported(Exception):
@@ -46,7 +43,7 @@ class MetricNotReported(Exception):
 
 def _check_metric(metric: str | None, trial_id: str, result: dict[str, Any]) -> None:
     # A trial that returned without reporting anything yields a result of Ray's own keys only.
-    if metric and metric not in result and "training_iteration" in result:
+    if metric and metric not in result and ITERATION in result:
         reported = sorted(k for k, v in result.items() if isinstance(v, int | float))
         raise MetricNotReported(trial_id, metric, reported)
 
@@ -55,13 +52,18 @@ class _RecordsStops:
     """Mixin for a TrialScheduler: check the metric, and record STOP decisions with their reason."""
 
     metric: str | None
+    _stop_decisions: StopDecisions | None = None
+
+    def record_stops_in(self, decisions: StopDecisions) -> None:
+        """Record every STOP decision in `decisions` (without this, none is recorded)."""
+        self._stop_decisions = decisions
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> str:
         _check_metric(self.metric, trial.trial_id, result)
         decision: str = super().on_trial_result(tune_controller, trial, result)  # type: ignore[misc]
-        if decision == TrialScheduler.STOP:
-            iteration = int(result.get("training_iteration", 0))
-            STOP_DECISIONS[trial.trial_id] = (self._reason_for_stop(result), iteration)
+        if decision == TrialScheduler.STOP and self._stop_decisions is not None:
+            reason = self._reason_for_stop(result)
+            self._stop_decisions.record(trial.trial_id, reason, result_iteration(result))
         return decision
 
     def _reason_for_stop(self, result: dict[str, Any]) -> EndReason:
@@ -75,41 +77,51 @@ class _TakesControlRequests:
     metric: str | None
     _trial_controller: TrialController | None = None
 
-    def enable_control(self, store_path: Path) -> None:
-        """Take requests from the store at `store_path` (without this, none are taken)."""
-        from tuneterm.runner.control import TrialController
-
-        self._trial_controller = TrialController(store_path)
+    def enable_control(self, store_path: Path, decisions: StopDecisions) -> None:
+        """Take requests from the store at `store_path` (without this, none are taken), and
+        record the user's stops in `decisions`."""
+        self._trial_controller = TrialController(store_path, decisions)
 
     def choose_trial_to_run(self, tune_controller: Any) -> Any:
         control = self._trial_controller
         if control is not None:
-            try:
-                control.step(tune_controller, self.metric)
-            except Exception:
-                # An unreadable store must not end the sweep; requests wait for the next step.
-                logger.exception("applying control requests failed")
+            self._apply_requests(control, tune_controller)
         trials = tune_controller.get_trials()
-        for trial in trials:
-            if trial.status == "PENDING":
-                return trial
-        for trial in trials:
-            if trial.status == "PAUSED" and not (control and control.is_held(trial)):
-                return trial
-        return None
+        pending = next((trial for trial in trials if trial.status == PENDING), None)
+        if pending is not None:
+            return pending
+        return next((trial for trial in trials if self._resumable(trial)), None)
+
+    def _resumable(self, trial: Any) -> bool:
+        control = self._trial_controller
+        return bool(trial.status == PAUSED and not (control and control.is_held(trial)))
+
+    def _apply_requests(self, control: TrialController, tune_controller: Any) -> None:
+        try:
+            control.step(tune_controller, self.metric)
+        except Exception:
+            # An unreadable store must not end the sweep; requests wait for the next step.
+            logger.exception("applying control requests failed")
 
 
 class RecordingASHA(_RecordsStops, _TakesControlRequests, ASHAScheduler):
+    """ASHA that tells a trial cut at a rung from one that reached `max_t`."""
+
+    def __init__(self, time_attr: str = ITERATION, max_t: int = 100, **options: Any) -> None:
+        super().__init__(time_attr=time_attr, max_t=max_t, **options)
+        self.time_attr = time_attr
+        self.max_t = max_t
+
     def _reason_for_stop(self, result: dict[str, Any]) -> EndReason:
         # ASHA says STOP both at a rung cut-off and when a trial reaches max_t.
-        if result.get(self._time_attr, 0) >= self._max_t:
+        if result.get(self.time_attr, 0) >= self.max_t:
             return EndReason.COMPLETED
         return EndReason.SCHEDULER
 
 
 class RecordingMedian(_RecordsStops, _TakesControlRequests, MedianStoppingRule):
-    pass
+    """The median stopping rule, its stops recorded as the scheduler's."""
 
 
 class RecordingFIFO(_RecordsStops, _TakesControlRequests, FIFOScheduler):
-    pass
+    """First in, first out: it stops nothing by itself, but takes control requests."""

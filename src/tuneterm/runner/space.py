@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from ray import cloudpickle, tune
@@ -15,6 +12,7 @@ from ray.tune.search.hyperopt import HyperOptSearch
 
 from tuneterm.domain.config.spec import ExperimentConfig, Param
 from tuneterm.runner.scheduler import RecordingASHA, RecordingFIFO, RecordingMedian
+from tuneterm.storage.user_code import import_trainable
 
 
 def _domain(param: Param) -> Any:
@@ -71,15 +69,12 @@ def scheduler(config: ExperimentConfig) -> TrialScheduler:
 
 
 def resolve_function(reference: str) -> Any:
-    """Import `package.module:function`, with the working directory on sys.path."""
-    module_name, _, attribute = reference.partition(":")
-    if str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
-    module = importlib.import_module(module_name)
+    """Import `package.module:function` from the user's code, to be shipped with each trial."""
+    module, function = import_trainable(reference)
     # Workers (on this host or a cluster) need not have the user's directory on their path:
     # ship the module's code with the function instead of a reference to it.
     cloudpickle.register_pickle_by_value(module)
-    return getattr(module, attribute)
+    return function
 
 
 def trainable(config: ExperimentConfig) -> Any:

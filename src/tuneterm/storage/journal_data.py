@@ -1,35 +1,30 @@
-"""What the journal shows, gathered from an experiment's store and config at one moment.
+"""The journal's data, gathered from an experiment's store and config at one moment.
 
-`gather` reads everything `render_journal` (domain.journal.render) needs, so that rendering is a
-pure function of a `JournalData`: the same data and `now` give the same Markdown.
+`gather` reads everything `render_journal` (domain.journal.render) needs into a `JournalData`
+(domain.journal.data), so that rendering is a pure function of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
-from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, read_recorded_config
+from tuneterm.domain.config.spec import ConfigError, ExperimentConfig
 from tuneterm.domain.events import Event, EventKind
-from tuneterm.domain.hypotheses.evidence import Distribution, Evidence, TrialCurve, distribution
+from tuneterm.domain.hypotheses.evidence import TrialCurve, distribution
 from tuneterm.domain.hypotheses.evidence import hypothesis_evidence as evidence_for
-from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note
-from tuneterm.domain.summary import SweepSummary, summarize
+from tuneterm.domain.journal.data import JournalData, JournalError, top_trials
+from tuneterm.domain.summary import summarize
 from tuneterm.domain.trial import Trial
-from tuneterm.storage.experiment import ExperimentDir, effective_status
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.liveness import effective_status
 from tuneterm.storage.notebook import hypothesis_entries
+from tuneterm.storage.recorded_config import read_recorded_config
 from tuneterm.storage.store import Store
 
 TIME_METRIC = "time_total_s"
 """Ray's running total of a trial's training seconds, reported with every result."""
 
 _BATCH = 50_000
-
-
-class JournalError(Exception):
-    """The experiment cannot be journaled (the message is one line naming the file)."""
 
 
 def load_experiment_config(expdir: ExperimentDir) -> ExperimentConfig:
@@ -42,46 +37,6 @@ def load_experiment_config(expdir: ExperimentDir) -> ExperimentConfig:
         return read_recorded_config(path)
     except ConfigError as exc:
         raise JournalError(" ".join(str(exc).split())) from None
-
-
-@dataclass(frozen=True, slots=True)
-class JournalData:
-    """Everything one rendering of the journal shows."""
-
-    path: Path
-    """The experiment directory."""
-    now: float
-    """When the data was gathered: the journal's "as of" time."""
-    meta: Mapping[str, Any]
-    """The store's meta (name, metric, mode, started_at, driver_host, cluster_cpus, ...)."""
-    status: str
-    """The status a user should see (a dead driver's sweep is "crashed")."""
-    config: ExperimentConfig
-    trials: tuple[Trial, ...]
-    """Every trial, in the order they started."""
-    curves: tuple[TrialCurve, ...]
-    """The sweep's metric per iteration, for trials that reported it."""
-    training_times: Mapping[str, float]
-    """Trial id -> seconds it trained (Ray's time_total_s at its last result)."""
-    notes: tuple[Note, ...]
-    """Every note, in time order."""
-    hypotheses: tuple[HypothesisEntry, ...]
-    """The config's hypotheses, then those added live."""
-    evidence: Mapping[str, Evidence]
-    """Hypothesis id -> what the sweep shows about it."""
-    summary: SweepSummary
-    final: Distribution | None
-    """Each trial's last reported metric, over the trials that reported one."""
-    top: tuple[Trial, ...]
-    """Up to three trials with the best metric (at any iteration), best first."""
-
-    @property
-    def metric(self) -> str:
-        return self.config.experiment.metric
-
-    @property
-    def mode(self) -> str:
-        return self.config.experiment.mode
 
 
 class ResultReader:
@@ -171,11 +126,3 @@ def gather(
         final=distribution([curve.values[-1] for curve in curves], mode),
         top=top_trials(trials, mode),
     )
-
-
-def top_trials(trials: tuple[Trial, ...], mode: str, count: int = 3) -> tuple[Trial, ...]:
-    """The `count` trials with the best metric at any iteration, best first (ties: earliest)."""
-    scored = [trial for trial in trials if trial.best_metric is not None]
-    sign = -1.0 if mode == "max" else 1.0
-    ranked = sorted(scored, key=lambda trial: sign * float(trial.best_metric or 0.0))
-    return tuple(ranked[:count])

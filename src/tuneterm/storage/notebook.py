@@ -3,19 +3,17 @@
 Three tables in the experiment's store. Every write also appends an event in the same transaction,
 so a tailing client (a second dashboard, the journal keeper) learns of it without polling the
 tables. Verdicts are append-only: changing one adds a row, and the history stays readable.
-`NotebookMixin` gives `tuneterm.storage.store.Store` the methods; this module never imports the
-store (the store imports it), and reaches the database through three small public Store hooks.
+`NotebookMixin` gives `tuneterm.storage.store.Store` the methods, through `StoreHooks`; the
+tables are made in `tuneterm.storage.schema`.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tuneterm.domain.config.space import show
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
@@ -28,64 +26,14 @@ from tuneterm.domain.hypotheses.notebook import (
     check_fields,
 )
 from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.storage.store_hooks import StoreHooks
 
 CONFIG_JSON = "config.json"
 """The recorded config beside the store (`ExperimentDir.config_json`), read for hypothesis ids."""
 
-NOTEBOOK_SCHEMA = """
-CREATE TABLE IF NOT EXISTS notes (
-    note_id INTEGER PRIMARY KEY,
-    time REAL NOT NULL,
-    text TEXT NOT NULL,
-    trial_id TEXT,
-    iteration INTEGER
-);
-CREATE TABLE IF NOT EXISTS hypotheses (
-    hypothesis_id TEXT PRIMARY KEY,
-    time REAL NOT NULL,
-    statement TEXT NOT NULL,
-    parameter TEXT NOT NULL,
-    expected TEXT NOT NULL,
-    reasoning TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS verdicts (
-    verdict_id INTEGER PRIMARY KEY,
-    time REAL NOT NULL,
-    hypothesis_id TEXT NOT NULL,
-    verdict TEXT NOT NULL,
-    justification TEXT NOT NULL DEFAULT ''
-);
-"""
 
-
-def add_notebook_tables(conn: sqlite3.Connection) -> None:
-    """Give a store made before the notebook existed its tables (a no-op on newer ones)."""
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'verdicts'"
-    ).fetchone()
-    if row is None:
-        conn.executescript(NOTEBOOK_SCHEMA)
-
-
-class NotebookMixin:
+class NotebookMixin(StoreHooks):
     """The notebook methods of `Store`: writes go through `transaction` and `append_event`."""
-
-    path: Path
-
-    if TYPE_CHECKING:
-
-        def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
-
-        def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
-
-        def append_event(
-            self,
-            now: float,
-            kind: str,
-            trial_id: str | None,
-            iteration: int | None,
-            data: Mapping[str, Any],
-        ) -> None: ...
 
     # -- notes -----------------------------------------------------------------------------
 

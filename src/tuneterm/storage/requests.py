@@ -11,18 +11,25 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tuneterm.domain.control import ControlAction, ControlRequest, ControlState, rejection
+from tuneterm.domain.control import (
+    ControlAction,
+    ControlRequest,
+    ControlState,
+    Step,
+    TrialView,
+    decide,
+)
 from tuneterm.domain.ray_result import STATE_GLOB
+from tuneterm.domain.status import SweepStatus, is_live
 from tuneterm.domain.trial import Trial
-from tuneterm.storage.experiment import ExperimentDir, effective_status
+from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.liveness import effective_status
 from tuneterm.storage.store import Store, StoreError
 
 ANSWER_TIMEOUT_S = 10.0
 """How long a client waits for the driver to resolve its request."""
 
 POLL_INTERVAL_S = 0.05
-
-LIVE_STATUSES = ("running", "starting")
 
 
 class RequestRefused(Exception):
@@ -65,19 +72,25 @@ def precheck(
     store: Store, directory: Path, action: ControlAction, trial_id: str | None
 ) -> str | None:
     """The full trial id the request names, or RequestRefused saying why it cannot work."""
-    status = effective_status(store.meta())
-    if status not in LIVE_STATUSES:
-        hint = f" (`tuneterm resume {directory}` continues it)" if status == "crashed" else ""
-        raise RequestRefused(f"the sweep is not running (it is {status}){hint}")
+    _refuse_unless_live(effective_status(store.meta()), directory)
     if trial_id is None:
         return None
     trial = find_trial(store.trials(), trial_id)
     if trial is None:
         # Trials still waiting for resources are known to the driver only: it answers.
         return trial_id
-    if (reason := rejection(action, trial.trial_id, trial)) is not None:
-        raise RequestRefused(reason)
+    decision = decide(action, TrialView.of_trial(trial))
+    if decision.step is Step.REJECT:
+        raise RequestRefused(decision.message)
     return trial.trial_id
+
+
+def _refuse_unless_live(status: str, directory: Path) -> None:
+    if is_live(status):
+        return
+    resumable = status == SweepStatus.CRASHED
+    hint = f" (`tuneterm resume {directory}` continues it)" if resumable else ""
+    raise RequestRefused(f"the sweep is not running (it is {status}){hint}")
 
 
 def find_trial(trials: list[Trial], trial_id: str) -> Trial | None:
@@ -97,7 +110,7 @@ def wait_for_answer(
         request = store.control(request_id)
         if request.state != ControlState.REQUESTED:
             return request
-        if effective_status(store.meta()) not in LIVE_STATUSES:
+        if not is_live(effective_status(store.meta())):
             raise RequestRefused("the sweep's driver ended before it applied the request")
         if clock() >= deadline:
             raise NoAnswer(
@@ -110,9 +123,9 @@ def resume_refusal(store: Store, directory: Path) -> str | None:
     """Why the sweep in `directory` cannot be resumed, or None if it can."""
     meta = store.meta()
     status = effective_status(meta)
-    if status in LIVE_STATUSES:
+    if is_live(status):
         return f"the sweep is still running (driver pid {meta.get('driver_pid')})"
-    if status == "finished":
+    if status == SweepStatus.FINISHED:
         return "the sweep finished; there is nothing to resume"
     if meta.get("config_error"):
         return "the sweep stopped on a config error; fix the config and start a new run"

@@ -18,58 +18,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tuneterm.domain.control import ControlAction, ControlRequest, ControlState
 from tuneterm.domain.events import Event, EventKind
-from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.trial import Result, Trial, better
-from tuneterm.storage.notebook import NOTEBOOK_SCHEMA, NotebookMixin, add_notebook_tables
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY,
-    time REAL NOT NULL,
-    kind TEXT NOT NULL,
-    trial_id TEXT,
-    iteration INTEGER,
-    data TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS one_result_per_iteration
-    ON events (trial_id, iteration) WHERE kind = 'result';
-CREATE INDEX IF NOT EXISTS events_of_trial ON events (trial_id, seq);
-CREATE TABLE IF NOT EXISTS trials (
-    trial_id TEXT PRIMARY KEY,
-    config TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started_at REAL,
-    ended_at REAL,
-    reason TEXT,
-    stop_iteration INTEGER,
-    last_iteration INTEGER NOT NULL DEFAULT 0,
-    last_metric REAL,
-    best_metric REAL,
-    error TEXT
-);
-"""
-
-_CONTROLS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS controls (
-    request_id INTEGER PRIMARY KEY,
-    time REAL NOT NULL,
-    action TEXT NOT NULL,
-    trial_id TEXT,
-    state TEXT NOT NULL,
-    message TEXT NOT NULL DEFAULT '',
-    resolved_at REAL
-);
-CREATE INDEX IF NOT EXISTS pending_controls ON controls (request_id) WHERE state = 'requested';
-"""
+from tuneterm.storage.controls import ControlsMixin
+from tuneterm.storage.notebook import NotebookMixin
+from tuneterm.storage.schema import (
+    SCHEMA_VERSION,
+    add_missing_tables,
+    create_tables,
+    newer_schema_message,
+)
 
 
 class StoreError(Exception):
-    """The store is missing or unreadable."""
+    """The store is missing, unreadable, or written by a newer tuneterm."""
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -85,7 +48,7 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-class Store(NotebookMixin):
+class Store(NotebookMixin, ControlsMixin):
     """An experiment's SQLite store; see the module docstring for who writes and who reads."""
 
     FILENAME = "store.sqlite"
@@ -104,23 +67,35 @@ class Store(NotebookMixin):
             raise StoreError(f"{path}: a store already exists")
         conn = _connect(path)
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(_SCHEMA + _CONTROLS_SCHEMA + NOTEBOOK_SCHEMA)
+        create_tables(conn)
         with _transaction(conn):
             _put_meta(conn, {**meta, "schema_version": SCHEMA_VERSION})
         return cls(path, conn)
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        """Open an existing store for reading and writing."""
+        """Open an existing store for reading and writing, adding the tables an older one lacks.
+
+        StoreError when there is none, it is unreadable, or a newer tuneterm wrote it.
+        """
         if not path.is_file():
             raise StoreError(f"{path}: no tuneterm store here")
         try:
-            conn = _connect(path)
-            _add_controls_table(conn)
-            add_notebook_tables(conn)
-            return cls(path, conn)
+            return cls._checked(path, _connect(path))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def _checked(cls, path: Path, conn: sqlite3.Connection) -> Store:
+        """The store on `conn` once its schema is known readable; `conn` is closed if not."""
+        try:
+            if newer := newer_schema_message(conn):
+                raise StoreError(f"{path}: {newer}")
+            add_missing_tables(conn)
+            return cls(path, conn)
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         self._conn.close()
@@ -148,7 +123,7 @@ class Store(NotebookMixin):
         now = time.time() if now is None else now
         with _transaction(self._conn):
             self.append_event(now, EventKind.EXPERIMENT_STARTED, None, None, data)
-            _put_meta(self._conn, {"status": "running", "started_at": now, **data})
+            _put_meta(self._conn, {"status": SweepStatus.RUNNING, "started_at": now, **data})
 
     def record_trial_started(
         self, trial_id: str, config: Mapping[str, Any], now: float | None = None
@@ -218,16 +193,15 @@ class Store(NotebookMixin):
             )
 
     def record_experiment_ended(
-        self, status: str, message: str = "", now: float | None = None
+        self, status: SweepStatus, message: str = "", now: float | None = None
     ) -> None:
-        """The sweep ended: status is "finished", "stopped" or "crashed"."""
+        """The sweep ended, FINISHED, STOPPED or CRASHED; trials still running were interrupted."""
         now = time.time() if now is None else now
         with _transaction(self._conn):
             self.append_event(
                 now, EventKind.EXPERIMENT_ENDED, None, None, {"status": status, "message": message}
             )
             _put_meta(self._conn, {"status": status, "ended_at": now, "message": message})
-            # Trials still marked running (or paused) were cut off with the driver.
             self._conn.execute(
                 "UPDATE trials SET status = ?, reason = ?, ended_at = ?,"
                 " stop_iteration = last_iteration WHERE status IN (?, ?)",
@@ -258,73 +232,6 @@ class Store(NotebookMixin):
         self._conn.execute(
             "UPDATE trials SET status = ? WHERE trial_id = ?", (status.value, trial_id)
         )
-
-    # -- control requests (written by any client, resolved by the driver) ------------------------
-
-    def request_control(
-        self, action: ControlAction, trial_id: str | None, now: float | None = None
-    ) -> int:
-        """Ask the driver to apply `action` (to `trial_id`); the new request's id."""
-        now = time.time() if now is None else now
-        action = ControlAction(action)
-        with _transaction(self._conn):
-            cursor = self._conn.execute(
-                "INSERT INTO controls (time, action, trial_id, state) VALUES (?, ?, ?, ?)",
-                (now, action.value, trial_id, ControlState.REQUESTED.value),
-            )
-            request_id = int(cursor.lastrowid or 0)
-            data = {"request_id": request_id, "action": action.value}
-            self.append_event(now, EventKind.CONTROL_REQUESTED, trial_id, None, data)
-        return request_id
-
-    def last_control_id(self) -> int:
-        """The id of the newest request (0 if none): a cheap test for new requests."""
-        row = self._conn.execute("SELECT MAX(request_id) FROM controls").fetchone()
-        return int(row[0] or 0)
-
-    def pending_controls(self) -> list[ControlRequest]:
-        """Requests the driver has not resolved yet, oldest first."""
-        rows = self._conn.execute(
-            f"SELECT {_CONTROL_COLUMNS} FROM controls WHERE state = ? ORDER BY request_id",
-            (ControlState.REQUESTED.value,),
-        ).fetchall()
-        return [_control_from_row(row) for row in rows]
-
-    def controls(self) -> list[ControlRequest]:
-        """Every request ever made, oldest first."""
-        rows = self._conn.execute(
-            f"SELECT {_CONTROL_COLUMNS} FROM controls ORDER BY request_id"
-        ).fetchall()
-        return [_control_from_row(row) for row in rows]
-
-    def control(self, request_id: int) -> ControlRequest:
-        """One request by id (raises KeyError if there is none)."""
-        row = self._conn.execute(
-            f"SELECT {_CONTROL_COLUMNS} FROM controls WHERE request_id = ?", (request_id,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(request_id)
-        return _control_from_row(row)
-
-    def resolve_control(
-        self, request_id: int, done: bool, message: str = "", now: float | None = None
-    ) -> None:
-        """The driver applied (`done`) or refused a request; `message` says what happened."""
-        now = time.time() if now is None else now
-        request = self.control(request_id)
-        state = ControlState.DONE if done else ControlState.REJECTED
-        data = {
-            "request_id": request_id,
-            "action": request.action.value,
-            "done": done,
-            "message": message,
-        }
-        with _transaction(self._conn):
-            self._conn.execute(
-                "UPDATE controls SET state = ?, message = ?, resolved_at = ? WHERE request_id = ?",
-                (state.value, message, now, request_id),
-            )
-            self.append_event(now, EventKind.CONTROL_RESOLVED, request.trial_id, None, data)
 
     def append_event(
         self,
@@ -388,10 +295,6 @@ class Store(NotebookMixin):
                 for s, t, k, tid, n, v in rows
             ]
 
-    def trial_results(self, trial_id: str) -> list[Result]:
-        """Every result of one trial with every metric, in the order recorded."""
-        return self.results(trial_id)
-
     def iter_events(self, seq: int = 0, batch: int = 10_000) -> Iterator[Event]:
         while events := self.events_since(seq, batch):
             yield from events
@@ -447,31 +350,6 @@ def _trial_from_row(row: tuple[Any, ...]) -> Trial:
         best_metric=best,
         error=error,
     )
-
-
-_CONTROL_COLUMNS = "request_id, time, action, trial_id, state, message, resolved_at"
-
-
-def _control_from_row(row: tuple[Any, ...]) -> ControlRequest:
-    request_id, requested_at, action, trial_id, state, message, resolved_at = row
-    return ControlRequest(
-        request_id=request_id,
-        time=requested_at,
-        action=ControlAction(action),
-        trial_id=trial_id,
-        state=state,
-        message=message,
-        resolved_at=resolved_at,
-    )
-
-
-def _add_controls_table(conn: sqlite3.Connection) -> None:
-    """Give a store made before control requests existed its table (a no-op on newer ones)."""
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'controls'"
-    ).fetchone()
-    if row is None:
-        conn.executescript(_CONTROLS_SCHEMA)
 
 
 def _put_meta(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:

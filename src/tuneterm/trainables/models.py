@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from tuneterm.domain.config.spec import BUILTIN_HYPERPARAMETERS, OPTIMIZERS
+from tuneterm.trainables.catalog import BUILTIN_HYPERPARAMETERS, OPTIMIZERS
 
 MAX_FILTERS = 256
 """Cap on conv filters: doubling per block would otherwise reach 512 with 4 blocks of 64."""

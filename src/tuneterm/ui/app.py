@@ -16,30 +16,27 @@ from typing import Any, ClassVar
 
 from textual import events, on, work
 from textual.app import SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from tuneterm.domain.control import ControlAction
-from tuneterm.domain.sweep.state import ControlNotice, SweepState
+from tuneterm.domain.status import is_live, shown_status
+from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line
 from tuneterm.domain.trial import Result
-from tuneterm.storage.sources.store_source import EventSource
+from tuneterm.storage.sources.protocol import EventSource
 from tuneterm.ui.budget import OutputMeter, counting_writer
+from tuneterm.ui.control_actions import ControlActions
 from tuneterm.ui.feed import SweepFeed
 from tuneterm.ui.journal_actions import JournalActions
-from tuneterm.ui.messages import (
-    ControlFailed,
-    ControlRequested,
-    RefreshDue,
-    SweepUpdated,
-    TrialDetailRequested,
-)
-from tuneterm.ui.modals.confirm import ConfirmModal
-from tuneterm.ui.screens.help import HelpScreen, HelpSection
-from tuneterm.ui.screens.sweep import READ_ONLY_BINDING_ID, SweepScreen
-from tuneterm.ui.widgets.header import SweepFacts
+from tuneterm.ui.key_list import help_sections
+from tuneterm.ui.keys import DETACH, SHOW_HELP
+from tuneterm.ui.messages import RefreshDue, SweepUpdated, TrialDetailRequested
+from tuneterm.ui.screens.help import HelpScreen
+from tuneterm.ui.screens.role import LiveScreen
+from tuneterm.ui.screens.sweep import SweepScreen
+from tuneterm.ui.widgets.header import READ_ONLY_STATUS, SweepFacts
 
 CLOCK_TICK = 1.0
 """Seconds between repaints of the elapsed time, only while the sweep runs."""
@@ -51,32 +48,14 @@ DATA_RETRY = 0.1
 INGEST_DELAY = 0.05
 """Seconds from mount to the feed's start when the first batch was read before the app started:
 about the time the first frame takes."""
-NOTICE_MAX_AGE = 60.0
-"""Refusals older than this when the dashboard attached are history, not news: not notified."""
 
 
-class TuneTermApp(JournalActions):
+class TuneTermApp(ControlActions, JournalActions):
     """The dashboard of one sweep; its return value tells how to come back to it."""
 
     CSS_PATH = "tuneterm.tcss"
     TITLE = "tuneterm"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "q",
-            "detach",
-            "Quit",
-            id="app-detach",
-            tooltip="Leave the dashboard; the sweep keeps running (tuneterm attach DIR)",
-        ),
-        Binding(
-            "question_mark",
-            "show_help",
-            "Help",
-            id="app-help",
-            key_display="?",
-            tooltip="List every key",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [DETACH, SHOW_HELP]
 
     def __init__(
         self,
@@ -104,7 +83,8 @@ class TuneTermApp(JournalActions):
         self._feed_error: str | None = None
         self._retry_timer: Timer | None = None
         self._clock_timer: Timer | None = None
-        self._attached_at = clock()
+        self.attached_at = clock()
+        """When the dashboard attached: older refusals by the driver are not news."""
         self.sweep_screen = SweepScreen(
             self.state, self.sweep_facts, clock, read_only=source.read_only
         )
@@ -167,26 +147,14 @@ class TuneTermApp(JournalActions):
         self.events_seen += message.event_count
         self._driver_alive = message.driver_alive
         for screen in self.screen_stack:
-            if hasattr(screen, "note_changes"):
+            if isinstance(screen, LiveScreen):
                 screen.note_changes(message.changed_trial_ids)
         self._follow_clock()
         self.refresh_data()
         self._release_first_paint()
         with self.state.lock:
             notices = self.state.take_notices()
-        self._show_refusals(notices)
-
-    def _show_refusals(self, notices: Iterable[ControlNotice]) -> None:
-        """The driver's refusals of control requests, from this dashboard or another one."""
-        for notice in notices:
-            if notice.time >= self._attached_at - NOTICE_MAX_AGE:
-                self.notify(
-                    one_line(notice.text, 300),
-                    title="Refused by the driver",
-                    severity="warning",
-                    timeout=15,
-                    markup=False,
-                )
+        self.show_refusals(notices)
 
     @on(RefreshDue)
     def _refresh_due(self) -> None:
@@ -208,7 +176,7 @@ class TuneTermApp(JournalActions):
         self._data_shown = self._data_shown or self.events_seen > 0
         if table.has_stale_lines:
             self._retry_data(DATA_RETRY)
-        if self.screen is not self.sweep_screen and hasattr(self.screen, "flush"):
+        if self.screen is not self.sweep_screen and isinstance(self.screen, LiveScreen):
             self.screen.flush()
 
     def _retry_data(self, delay: float) -> None:
@@ -222,10 +190,10 @@ class TuneTermApp(JournalActions):
     def _follow_clock(self) -> None:
         """Tick the elapsed time once a second while the sweep runs, and not otherwise."""
         with self.state.lock:
-            running = self.state.status == "running" and not self.source.read_only
-        if running and self._clock_timer is None:
+            live = self._live_locked()
+        if live and self._clock_timer is None:
             self._clock_timer = self.set_interval(CLOCK_TICK, self._tick)
-        elif not running and self._clock_timer is not None:
+        elif not live and self._clock_timer is not None:
             self._clock_timer.stop()
             self._clock_timer = None
 
@@ -249,55 +217,19 @@ class TuneTermApp(JournalActions):
             self.sweep_screen.note_changes(())
             self.sweep_screen.flush()
 
-    # -- control --------------------------------------------------------------------------------
-
-    @on(ControlRequested)
-    def _control_requested(self, message: ControlRequested) -> None:
-        """Show the request as pending at once (not only once its event comes back), then write
-        it off the UI thread: the driver may hold the database's write lock for a moment."""
-        with self.state.lock:
-            changed = self.state.mark_pending(message.action, message.trial_id)
-        self._repaint_now(changed)
-        self._write_control(message.action, message.trial_id)
-
-    @work(
-        thread=True,
-        exclusive=False,  # every confirmed request must be written, even several in a row
-        exit_on_error=False,
-        group="control",
-        description="Send a control request to the driver",
-    )
-    def _write_control(self, action: ControlAction, trial_id: str | None) -> None:
-        try:
-            self.source.request_control(action, trial_id)
-        except Exception as exc:
-            error = one_line(f"{type(exc).__name__}: {exc}", 160)
-            self.post_message(ControlFailed(action, trial_id, error))
-
-    @on(ControlFailed)
-    def _control_failed(self, message: ControlFailed) -> None:
-        with self.state.lock:
-            changed = self.state.clear_pending(message.action, message.trial_id)
-        self._repaint_now(changed)
-        self.notify(
-            f"Could not send the request: {message.error}",
-            title="Nothing sent",
-            severity="error",
-            timeout=30,
-            markup=False,
-        )
-
-    def _repaint_now(self, changed_trial_ids: Iterable[str]) -> None:
-        """Repaint the table and header for a key press (never held back by the output budget)."""
-        self.sweep_screen.note_changes(changed_trial_ids)
-        self.sweep_screen.flush()
+    def _live_locked(self) -> bool:
+        """Whether the sweep is live (`is_live`: a driver is there to apply requests); the
+        caller holds the state's lock."""
+        alive = self._driver_alive
+        shown = shown_status(self.state.status, alive)
+        return not self.source.read_only and is_live(shown, alive)
 
     def sweep_facts(self, state_filter: str | None) -> SweepFacts:
         with self.state.lock:
             best = self.state.best()
             return SweepFacts(
                 name=self.state.name,
-                status="read-only" if self.source.read_only else self.state.status,
+                status=READ_ONLY_STATUS if self.source.read_only else self.state.status,
                 metric=self.state.metric,
                 elapsed=self.state.elapsed(self.clock()),
                 counts=self.state.counts(),
@@ -308,9 +240,7 @@ class TuneTermApp(JournalActions):
                 message=self.state.message,
                 state_filter=state_filter,
                 feed_error=self._feed_error,
-                pending_action=(
-                    self.state.pending_action if self.state.status == "running" else None
-                ),
+                pending_action=self.state.pending_action if self._live_locked() else None,
             )
 
     # -- screens --------------------------------------------------------------------------------
@@ -352,8 +282,8 @@ class TuneTermApp(JournalActions):
         """What to tell the user on the way out: the sweep is not stopped by leaving."""
         command = f"tuneterm attach {shlex.quote(str(self.source.path))}"
         with self.state.lock:
-            running = self.state.status in ("running", "created")
-        if running and not self.source.read_only:
+            live = self._live_locked()
+        if live:
             return f"The sweep keeps running. Reattach with: {command}"
         return f"Reopen with: {command}"
 
@@ -378,42 +308,6 @@ class TuneTermApp(JournalActions):
         yield SystemCommand(
             "Detach", "Leave the dashboard; the sweep keeps running", self.action_detach
         )
-
-
-def help_sections() -> list[HelpSection]:
-    from tuneterm.ui.modals.note import NoteModal
-    from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
-    from tuneterm.ui.screens.compare import CompareScreen
-    from tuneterm.ui.screens.detail import TrialDetailScreen
-    from tuneterm.ui.screens.hypotheses import HypothesesScreen
-    from tuneterm.ui.screens.journal import JournalScreen
-    from tuneterm.ui.screens.plots import PlotScreen
-
-    palette = Binding(
-        "ctrl+p",
-        "command_palette",
-        "Commands",
-        id="command-palette",
-        tooltip="Search every command (sort, plots, theme, keys, ...)",
-    )
-    table = [
-        binding
-        for binding in SweepScreen.BINDINGS
-        if not (isinstance(binding, Binding) and binding.id == READ_ONLY_BINDING_ID)
-    ]
-    return [
-        ("Trial table", table),
-        ("Confirming a stop or pause", ConfirmModal.BINDINGS),
-        ("Trial detail", TrialDetailScreen.BINDINGS),
-        ("Plots", PlotScreen.BINDINGS),
-        ("Hypotheses", HypothesesScreen.BINDINGS),
-        ("Marking a verdict", VerdictModal.BINDINGS),
-        ("Adding a hypothesis", HypothesisModal.BINDINGS),
-        ("Writing a note", NoteModal.BINDINGS),
-        ("Journal", JournalScreen.BINDINGS),
-        ("Compare", CompareScreen.BINDINGS),
-        ("Everywhere", [*TuneTermApp.BINDINGS, palette]),
-    ]
 
 
 def create_app(

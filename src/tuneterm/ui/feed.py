@@ -10,7 +10,7 @@ from textual.message import Message
 
 from tuneterm.domain.events import Event
 from tuneterm.domain.sweep.state import SweepState
-from tuneterm.storage.sources.store_source import EventSource
+from tuneterm.storage.sources.protocol import EventSource
 from tuneterm.ui.messages import SweepUpdated
 
 BATCH = 5_000

@@ -15,8 +15,8 @@ from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line
-from tuneterm.storage.journal_renderer import JournalRenderer
-from tuneterm.storage.sources.store_source import EventSource
+from tuneterm.storage.journal_service import JournalService
+from tuneterm.storage.sources.protocol import EventSource
 from tuneterm.ui.messages import (
     HypothesisSubmitted,
     JournalFileWritten,
@@ -25,6 +25,7 @@ from tuneterm.ui.messages import (
     NoteSubmitted,
     VerdictSubmitted,
 )
+from tuneterm.ui.screens.role import NotebookScreen, NoteSubjectScreen
 
 READ_ONLY_NOTEBOOK = (
     "Read-only: a plain Ray Tune directory has no store to keep notes, hypotheses or verdicts in."
@@ -42,10 +43,10 @@ class JournalActions(App[str]):
     def init_journal(self) -> None:
         self.note_draft = ""
         """A note that could not be saved: the editor opens with it, so no word is lost."""
-        self.journal_renderer = JournalRenderer(self.source.path, self.clock)
+        self.journal_service = JournalService(self.source.path, self.clock)
 
     def close_journal(self) -> None:
-        self.journal_renderer.close()
+        self.journal_service.close()
 
     # -- screens ----------------------------------------------------------------------------------
     # Each screen's module is imported when it is first opened: the dashboard's first frame does
@@ -64,7 +65,7 @@ class JournalActions(App[str]):
         from tuneterm.ui.screens.journal import JournalScreen
 
         if not isinstance(self.screen, JournalScreen):
-            screen = JournalScreen(self.journal_renderer.markdown, read_only=self.source.read_only)
+            screen = JournalScreen(self.journal_service.markdown, read_only=self.source.read_only)
             self.push_screen(screen)
 
     def action_show_compare(self) -> None:
@@ -91,8 +92,10 @@ class JournalActions(App[str]):
         if self.source.read_only:
             self.notify(READ_ONLY_NOTEBOOK, title="Read-only", severity="warning", markup=False)
             return
-        subject = getattr(self.screen, "note_subject", None)
-        trial_id, iteration = subject() if callable(subject) else (None, None)
+        screen = self.screen
+        trial_id, iteration = (
+            screen.note_subject() if isinstance(screen, NoteSubjectScreen) else (None, None)
+        )
         self.push_screen(
             NoteModal(trial_id, iteration, self.note_draft),
             lambda text: self._note_closed(text, trial_id, iteration),
@@ -155,10 +158,10 @@ class JournalActions(App[str]):
     def _rewrite_journal_file(self, *, quiet: bool) -> None:
         """Render and write journal.md; say so unless `quiet` (then only if it was diverted or
         failed). An experiment without a recorded config has no journal: nothing to say."""
-        from tuneterm.storage.journal_data import JournalError
+        from tuneterm.domain.journal.data import JournalError
 
         try:
-            written = self.journal_renderer.write()
+            written = self.journal_service.write()
         except JournalError as exc:
             if not quiet:
                 self.post_message(JournalFileWritten(str(exc), True))
@@ -203,7 +206,7 @@ class JournalActions(App[str]):
         for entry in entries:
             times += [record.time for record in entry.verdicts]
             times += [entry.added_at] if entry.added_at is not None else []
-        if times and max(times) > _modified_at(str(self.journal_renderer.expdir.journal)):
+        if times and max(times) > _modified_at(str(self.journal_service.expdir.journal)):
             self._rewrite_journal_file(quiet=True)
 
     # -- saved, or not ----------------------------------------------------------------------------
@@ -212,9 +215,8 @@ class JournalActions(App[str]):
     def _notebook_saved(self, message: NotebookSaved) -> None:
         self.notify(message.summary, timeout=4, markup=False)
         for screen in self.screen_stack:
-            changed = getattr(screen, "notebook_changed", None)
-            if callable(changed):
-                changed()
+            if isinstance(screen, NotebookScreen):
+                screen.notebook_changed()
 
     @on(NotebookWriteFailed)
     def _notebook_write_failed(self, message: NotebookWriteFailed) -> None:

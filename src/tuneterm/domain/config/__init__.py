@@ -1,1 +1,1 @@
-"""An experiment's config: its spec, the checks on parsed TOML data, the search space."""
+"""An experiment's config: its spec, the checks on parsed TOML data, the search space, TOML text."""

@@ -1,7 +1,7 @@
 """The search space: one `Param` per hyperparameter, read from and written back to TOML values.
 
-Everything here raises `ValidationError` (a dotted key and a message); `tuneterm.domain.config.spec`
-adds the file and line and turns it into the user-facing `ConfigError`.
+Everything here raises `ValidationError` (a dotted key and a message); whoever read the file adds
+its name and line and turns it into the user-facing `ConfigError`.
 """
 
 import difflib

@@ -3,13 +3,13 @@ a hypothesis typed while a sweep runs. The store keeps them (storage.notebook)."
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from tuneterm.domain.config.space import ValidationError, check_hypothesis, show
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.domain.config.toml_text import parse_value
 from tuneterm.domain.hypotheses.verdict import Verdict
 
 
@@ -91,12 +91,7 @@ def check_live_hypothesis(
 def parse_expected(text: str) -> Any:
     """An expected outcome as typed: a TOML value (1e-3, true, "adam") or else the bare text
     ("higher", "lower", adam)."""
-    raw = text.strip()
-    try:
-        parsed = tomllib.loads(f"value = {raw}")
-    except tomllib.TOMLDecodeError:
-        return raw
-    return parsed["value"] if list(parsed) == ["value"] else raw
+    return parse_value(text)
 
 
 def check_fields(hypothesis: Hypothesis) -> None:

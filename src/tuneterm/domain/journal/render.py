@@ -3,8 +3,8 @@
 Overview; hypotheses with reasoning and expected outcome; configuration; observations (the notes);
 results and analysis; conclusions (each hypothesis's verdict, with its evidence). tuneterm writes
 the mechanical parts; the judgments (verdicts, justifications, notes) are the user's, from the
-store. `render_journal` is a pure function of a `JournalData` (see journal_data.gather): the same
-data gives the same text.
+store. `render_journal` is a pure function of a `JournalData` (see storage.journal_data.gather):
+the same data gives the same text.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.hypotheses.evidence import Evidence, GroupStats
 from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
+from tuneterm.domain.journal.data import JournalData
 from tuneterm.domain.journal.markdown import (
     code,
     code_block,
@@ -26,8 +27,8 @@ from tuneterm.domain.journal.markdown import (
     when,
 )
 from tuneterm.domain.journal.results import results_section
+from tuneterm.domain.status import SweepStatus
 from tuneterm.domain.text import format_value
-from tuneterm.storage.journal_data import JournalData
 
 
 def render_journal(data: JournalData) -> str:
@@ -53,16 +54,19 @@ def _title(data: JournalData) -> list[str]:
     ]
 
 
+_MOMENTS: dict[str, str] = {
+    SweepStatus.CREATED: "before the sweep started",
+    SweepStatus.STARTING: "before the sweep started",
+    SweepStatus.RUNNING: "while the sweep was running",
+    SweepStatus.FINISHED: "after the sweep finished",
+    SweepStatus.STOPPED: "after the sweep was stopped",
+    SweepStatus.CRASHED: "after the sweep crashed",
+}
+"""When the journal was written, by the sweep's shown status."""
+
+
 def _moment(data: JournalData) -> str:
-    moments = {
-        "created": "before the sweep started",
-        "starting": "before the sweep started",
-        "running": "while the sweep was running",
-        "finished": "after the sweep finished",
-        "stopped": "after the sweep was stopped",
-        "crashed": "after the sweep crashed",
-    }
-    return moments.get(data.status, f"while the sweep was {inline(data.status)}")
+    return _MOMENTS.get(data.status, f"while the sweep was {inline(data.status)}")
 
 
 def _overview(data: JournalData) -> list[str]:

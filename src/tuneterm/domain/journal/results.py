@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from statistics import fmean
 
+from tuneterm.domain.journal.data import JournalData
 from tuneterm.domain.journal.markdown import code, code_block, inline, table, toml_key, toml_value
-from tuneterm.domain.status import EndReason
+from tuneterm.domain.status import EndReason, is_live
 from tuneterm.domain.text import duration, format_config, format_value
 from tuneterm.domain.trial import Trial
-from tuneterm.storage.journal_data import JournalData
 
 
 def results_section(data: JournalData) -> list[str]:
@@ -61,8 +61,7 @@ def _errored(trials: tuple[Trial, ...]) -> str:
 
 
 def _time(data: JournalData) -> str:
-    running = data.status in ("running", "starting")
-    total = duration(data.summary.elapsed) + (" so far" if running else "")
+    total = duration(data.summary.elapsed) + (" so far" if is_live(data.status) else "")
     times = [t for trial in data.trials if (t := trial_time(data, trial)) is not None]
     if not times:
         return f"{total} in all"

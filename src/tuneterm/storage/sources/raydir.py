@@ -10,10 +10,7 @@ them into the same events a tuneterm store holds. The state file is Ray-internal
 from __future__ import annotations
 
 import json
-import os
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,127 +19,31 @@ from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
 from tuneterm.domain.hypotheses.verdict import Verdict
-from tuneterm.domain.ray_result import (
-    NO_ERROR_TEXT,
-    NOT_METRICS,
-    RAY_KEYS,
-    STATE_GLOB,
-    numeric_metrics,
-)
-from tuneterm.domain.status import EndReason
+from tuneterm.domain.ray_result import NO_ERROR_TEXT, NOT_METRICS, RAY_KEYS, numeric_metrics
+from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.trial import Result
+from tuneterm.storage.sources.protocol import ReadOnlySourceError
+from tuneterm.storage.sources.raydir_files import (
+    file_mtime,
+    file_size,
+    first_report,
+    first_start,
+    guess_metric,
+    guess_mode,
+    parse_report,
+    read_from,
+    read_text,
+    subdirectories,
+    trial_id_from,
+)
+from tuneterm.storage.sources.raydir_state import (
+    ExperimentState,
+    newest_state_file,
+    read_experiment_state,
+    trial_end,
+)
 
-PREFERRED_METRICS = ("accuracy", "mean_accuracy", "score", "loss", "val_loss")
-"""The metric guessed for a sweep whose own choice is pickled away: the first one reported."""
-_UNFINISHED = frozenset({"RUNNING", "PENDING"})
-_DECIDED = frozenset({"TERMINATED", "ERROR"})
-_RETRYABLE = _UNFINISHED | {"PAUSED"}
-_TRIAL_ID_IN_NAME = re.compile(r"_([0-9a-f]{5}_\d{5})(?:_|$)")
 _CHUNK = 4 << 20
-
-
-class ReadOnlySourceError(Exception):
-    """A control request sent to a source that has no tuneterm driver to apply it."""
-
-
-def is_ray_experiment(path: Path) -> bool:
-    """Whether `path` looks like one Ray Tune experiment directory."""
-    if not path.is_dir():
-        return False
-    if any(path.glob(STATE_GLOB)) or (path / "tuner.pkl").is_file():
-        return True
-    return any(_is_trial_dir(child) for child in _subdirectories(path))
-
-
-def ray_experiments(path: Path) -> list[Path]:
-    """`path` itself if it is a Ray Tune experiment, else the experiments directly inside it."""
-    if is_ray_experiment(path):
-        return [path]
-    if not path.is_dir():
-        return []
-    return [child for child in _subdirectories(path) if is_ray_experiment(child)]
-
-
-def _subdirectories(path: Path) -> list[Path]:
-    """Subdirectories in name order (scandir: no stat per entry on most filesystems)."""
-    try:
-        with os.scandir(path) as entries:
-            return sorted(Path(entry.path) for entry in entries if entry.is_dir())
-    except OSError:
-        return []
-
-
-def _is_trial_dir(path: Path) -> bool:
-    return (path / "params.json").is_file() or (path / "result.json").is_file()
-
-
-@dataclass
-class _TrialState:
-    """What the newest experiment state file says about one trial."""
-
-    trial_id: str | None
-    status: str
-    start_time: float | None
-
-
-@dataclass
-class _ExperimentState:
-    """The parts of Ray's experiment state file a monitor needs (its format is Ray-internal)."""
-
-    trials: dict[str, _TrialState] = field(default_factory=dict)
-    """By trial directory name (Ray's `relative_logdir`)."""
-    metric: str | None = None
-    start_time: float | None = None
-    mtime: float = 0.0
-
-    @property
-    def finished(self) -> bool:
-        return bool(self.trials) and all(t.status not in _UNFINISHED for t in self.trials.values())
-
-
-def read_experiment_state(text: str, mtime: float = 0.0) -> _ExperimentState:
-    """Parse one `experiment_state-*.json`; whatever is missing or odd is left out."""
-    data = json.loads(text)
-    state = _ExperimentState(mtime=mtime)
-    if not isinstance(data, dict):
-        return state
-    runner = _mapping(data.get("runner_data"))
-    metric = runner.get("_metric")
-    state.metric = metric if isinstance(metric, str) and metric else None
-    start = _mapping(data.get("stats")).get("start_time", runner.get("_start_time"))
-    state.start_time = float(start) if isinstance(start, int | float) else None
-    items = data.get("trial_data")
-    for item in items if isinstance(items, list) else []:
-        trial, runtime = _trial_item(item)
-        logdir = trial.get("relative_logdir")
-        if isinstance(logdir, str):
-            start_time = runtime.get("start_time")
-            state.trials[Path(logdir).name] = _TrialState(
-                trial_id=str(trial["trial_id"]) if "trial_id" in trial else None,
-                status=str(trial.get("status", "")),
-                start_time=float(start_time) if isinstance(start_time, int | float) else None,
-            )
-    return state
-
-
-def _trial_item(item: Any) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-    """One entry of `trial_data`: [trial JSON, runtime metadata JSON] in Ray 2.x."""
-    parts = list(item) if isinstance(item, list | tuple) else [item]
-    decoded = [_mapping(_decoded(part)) for part in parts[:2]]
-    return decoded[0] if decoded else {}, decoded[1] if len(decoded) > 1 else {}
-
-
-def _decoded(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return None
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 @dataclass
@@ -176,10 +77,10 @@ class RayDirSource:
         self._trials: dict[str, _TrialFiles] = {}
         self._by_id: dict[str, _TrialFiles] = {}
         self._seq = 0
-        self._state = _ExperimentState()
+        self._state = ExperimentState()
         self._state_key: tuple[str, int, int] | None = None
         self._metric: str | None = None
-        self._reported_status: str | None = None
+        self._reported_status: SweepStatus | None = None
 
     # -- the EventSource protocol ----------------------------------------------------------
 
@@ -193,7 +94,7 @@ class RayDirSource:
             "name": self.path.name,
             "metric": metric,
             "mode": guess_mode(metric),
-            "status": _status(state),
+            "status": state.status.value,
             "source": "ray",
         }
         if self._trials or state.start_time is not None:
@@ -206,7 +107,7 @@ class RayDirSource:
         trials = self._discover(state)
         events: list[Event] = []
         if self._reported_status is None:
-            self._report_status("running", self._start_time(state), events)
+            self._report_status(SweepStatus.RUNNING, self._start_time(state), events)
         complete = True
         for files in trials:
             if len(events) >= limit:
@@ -214,7 +115,7 @@ class RayDirSource:
                 break
             complete = self._poll_trial(files, state, events, limit) and complete
         if complete and len(events) < limit:
-            status = _status(state)
+            status = state.status
             if status != self._reported_status:
                 self._report_status(status, state.mtime or None, events)
         return events
@@ -226,10 +127,10 @@ class RayDirSource:
         files = self._by_id.get(trial_id)
         if files is None:
             return []
-        data = _read_from(files.path / "result.json", 0, None)
+        data = read_from(files.path / "result.json", 0, None)
         results = []
         for line in data[: data.rfind(b"\n") + 1].splitlines():
-            report = _parse_report(line)
+            report = parse_report(line)
             if report is not None:
                 iteration, time, metrics = report
                 results.append(Result(trial_id, iteration, time or 0.0, metrics))
@@ -274,9 +175,9 @@ class RayDirSource:
 
     # -- following the files ---------------------------------------------------------------
 
-    def _refresh_state(self) -> _ExperimentState:
+    def _refresh_state(self) -> ExperimentState:
         """The newest experiment state file, parsed again only when it changed."""
-        newest = _newest_state_file(self.path)
+        newest = newest_state_file(self.path)
         if newest is None:
             return self._state
         path, stat = newest
@@ -289,30 +190,30 @@ class RayDirSource:
                 pass  # caught mid-write: the previous state stands until the next poll
         return self._state
 
-    def _discover(self, state: _ExperimentState) -> list[_TrialFiles]:
+    def _discover(self, state: ExperimentState) -> list[_TrialFiles]:
         """Known trials and those whose directory appeared since, in directory-name order."""
         trials = []
-        for child in _subdirectories(self.path):
+        for child in subdirectories(self.path):
             files = self._trials.get(child.name) or self._open_trial(child, state)
             if files is not None:
                 trials.append(files)
         return trials
 
-    def _open_trial(self, path: Path, state: _ExperimentState) -> _TrialFiles | None:
+    def _open_trial(self, path: Path, state: ExperimentState) -> _TrialFiles | None:
         try:
             config = json.loads((path / "params.json").read_text())
         except (OSError, ValueError):
             return None  # not a trial, or params.json not written yet
         known = state.trials.get(path.name)
-        trial_id = (known.trial_id if known else None) or _trial_id_from(path)
-        started_at = known.start_time if known and known.start_time else _first_start(path)
+        trial_id = (known.trial_id if known else None) or trial_id_from(path)
+        started_at = known.start_time if known and known.start_time else first_start(path)
         files = _TrialFiles(path, trial_id, config if isinstance(config, dict) else {}, started_at)
         self._trials[path.name] = files
         self._by_id[trial_id] = files
         return files
 
     def _poll_trial(
-        self, files: _TrialFiles, state: _ExperimentState, events: list[Event], limit: int
+        self, files: _TrialFiles, state: ExperimentState, events: list[Event], limit: int
     ) -> bool:
         """Append the trial's new events; False if `limit` cut its results short."""
         known = state.trials.get(files.path.name)
@@ -327,11 +228,11 @@ class RayDirSource:
 
     def _read_results(self, files: _TrialFiles, events: list[Event], limit: int) -> bool:
         path = files.path / "result.json"
-        size = _size(path)
-        if size < files.offset:
+        length = file_size(path)
+        if length < files.offset:
             files.offset = 0  # rewritten (a re-sync): lines already seen come back and replace
-        while files.offset < size and len(events) < limit:
-            data = _read_from(path, files.offset, _CHUNK)
+        while files.offset < length and len(events) < limit:
+            data = read_from(path, files.offset, _CHUNK)
             end = data.rfind(b"\n")
             if end < 0:
                 return True  # only a partial line so far: keep it for the next poll
@@ -342,10 +243,10 @@ class RayDirSource:
                 self._emit_report(files, line, events)
             if len(data) < _CHUNK:
                 break
-        return files.offset >= size or len(events) < limit
+        return files.offset >= length or len(events) < limit
 
     def _emit_report(self, files: _TrialFiles, line: bytes, events: list[Event]) -> None:
-        report = _parse_report(line, NOT_METRICS)
+        report = parse_report(line, NOT_METRICS)
         if report is None:
             return
         iteration, time, metrics = report
@@ -359,8 +260,7 @@ class RayDirSource:
         self, files: _TrialFiles, status: str | None, state_mtime: float, events: list[Event]
     ) -> None:
         error_txt = files.path / "error.txt"
-        error_mtime = None if status in _DECIDED else _mtime(error_txt)
-        end = _end_reason(status, error_mtime, state_mtime)
+        end = trial_end(status, error_txt, state_mtime)
         if end == files.ended:
             return
         at = files.last_time or state_mtime
@@ -369,14 +269,15 @@ class RayDirSource:
         else:
             data = {"reason": end.value}
             if end is EndReason.ERROR:
-                data["error"] = _read_text(error_txt) or NO_ERROR_TEXT
+                data["error"] = read_text(error_txt) or NO_ERROR_TEXT
             ended = EventKind.TRIAL_ENDED
             self._emit(events, at, ended, files.trial_id, files.last_iteration, data)
         files.ended = end
 
-    def _report_status(self, status: str, time: float | None, events: list[Event]) -> None:
-        kind = EventKind.EXPERIMENT_STARTED if status == "running" else EventKind.EXPERIMENT_ENDED
-        data = {} if status == "running" else {"status": status, "message": ""}
+    def _report_status(self, status: SweepStatus, time: float | None, events: list[Event]) -> None:
+        running = status is SweepStatus.RUNNING
+        kind = EventKind.EXPERIMENT_STARTED if running else EventKind.EXPERIMENT_ENDED
+        data = {} if running else {"status": status.value, "message": ""}
         self._emit(events, time or 0.0, kind, None, None, data)
         self._reported_status = status
 
@@ -391,142 +292,15 @@ class RayDirSource:
 
     def _guess_metric(self) -> str:
         """The first preferred metric a trial reports, else its first non-Ray number."""
-        for child in _subdirectories(self.path):
-            report = _first_line(child / "result.json")
+        for child in subdirectories(self.path):
+            report = first_report(child / "result.json")
             if report:
                 return guess_metric(numeric_metrics(report, skip=RAY_KEYS))
         return ""
 
-    def _start_time(self, state: _ExperimentState) -> float:
+    def _start_time(self, state: ExperimentState) -> float:
         """Ray's record of the sweep's start, else its first trial's, else the directory's."""
         if state.start_time is not None:
             return state.start_time
         starts = [files.started_at for files in self._trials.values()]
-        return min(starts, default=_mtime(self.path))
-
-
-def guess_metric(metrics: Mapping[str, float]) -> str:
-    """The first of `PREFERRED_METRICS` in `metrics`, else its first non-Ray key, else ""."""
-    for name in PREFERRED_METRICS:
-        if name in metrics:
-            return name
-    return next((name for name in metrics if name not in RAY_KEYS), "")
-
-
-def guess_mode(metric: str) -> str:
-    """Mode "min" for losses and errors, else "max"."""
-    lowered = metric.lower()
-    return "min" if "loss" in lowered or "error" in lowered else "max"
-
-
-def _status(state: _ExperimentState) -> str:
-    return "finished" if state.finished else "running"
-
-
-def _end_reason(
-    status: str | None, error_mtime: float | None, state_mtime: float
-) -> EndReason | None:
-    """How the files say a trial ended; None while it runs (or is about to run again)."""
-    if status == "TERMINATED":
-        return EndReason.COMPLETED
-    if status == "ERROR":
-        return EndReason.ERROR
-    if not error_mtime:
-        return None
-    # error.txt with the state saying RUNNING: a retry if the state is the newer file, else a
-    # state written before the failure (or by a driver that died).
-    return None if status in _RETRYABLE and state_mtime >= error_mtime else EndReason.ERROR
-
-
-def _parse_report(
-    line: bytes, skip: frozenset[str] = NOT_METRICS
-) -> tuple[int, float | None, dict[str, float]] | None:
-    """(iteration, time, metrics) of one result.json line; None for a blank or broken line."""
-    try:
-        report = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(report, dict):
-        return None
-    iteration = report.get("training_iteration")
-    time = report.get("timestamp")
-    return (
-        iteration if isinstance(iteration, int) and iteration >= 0 else 0,
-        float(time) if isinstance(time, int | float) else None,
-        numeric_metrics(report, skip=skip),
-    )
-
-
-def _trial_id_from(path: Path) -> str:
-    """Ray names trial directories `<trainable>_<trial_id>_<n>_<tag>_<date>`; else the name."""
-    found = _TRIAL_ID_IN_NAME.search(path.name)
-    if found:
-        return found.group(1)
-    trial_id = _first_line(path / "result.json").get("trial_id")
-    return str(trial_id) if trial_id else path.name
-
-
-def _first_start(path: Path) -> float:
-    """When the first report says the trial started, else when params.json was written."""
-    report = _first_line(path / "result.json")
-    stamp, total = report.get("timestamp"), report.get("time_total_s", 0.0)
-    if isinstance(stamp, int | float) and isinstance(total, int | float):
-        return float(stamp) - float(total)
-    return _mtime(path / "params.json")
-
-
-def _first_line(path: Path) -> dict[str, Any]:
-    """The first complete JSON object of a result.json ({} if none yet)."""
-    data = _read_from(path, 0, 1 << 16)
-    end = data.find(b"\n")
-    try:
-        report = json.loads(data[:end]) if end >= 0 else None
-    except ValueError:
-        return {}
-    return report if isinstance(report, dict) else {}
-
-
-def _newest_state_file(path: Path) -> tuple[Path, os.stat_result] | None:
-    found = []
-    for candidate in path.glob(STATE_GLOB):
-        try:
-            found.append((candidate.stat().st_mtime_ns, candidate.name, candidate))
-        except OSError:
-            continue
-    if not found:
-        return None
-    newest = max(found)[2]
-    try:
-        return newest, newest.stat()
-    except OSError:
-        return None
-
-
-def _read_from(path: Path, offset: int, size: int | None) -> bytes:
-    try:
-        with open(path, "rb") as file:
-            file.seek(offset)
-            return file.read(-1 if size is None else size)
-    except OSError:
-        return b""
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except OSError:
-        return ""
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
+        return min(starts, default=file_mtime(self.path))

@@ -16,22 +16,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tuneterm.domain.control import ControlAction
-from tuneterm.domain.status import TrialStatus
-from tuneterm.domain.sweep.state import PENDING_LABELS, TrialRow
+from tuneterm.domain.control import ControlAction, Step, decide
+from tuneterm.domain.status import TrialStatus, is_live
+from tuneterm.domain.sweep.rows import PENDING_LABELS, TrialRow
 from tuneterm.domain.text import printable
 from tuneterm.ui.format import ELLIPSIS, compact_value
 from tuneterm.ui.widgets.columns import tuned_names
 
 SHORT_CONFIG_WIDTH = 48
 """Most cells the config in a question takes; the trial id and the question come on top."""
-CONTROLLABLE_STATUSES = frozenset({"running", "created"})
-"""Sweep statuses in which a driver is there to read requests."""
-_ENDINGS = {
-    "scheduler": "stopped by the scheduler",
-    "user": "stopped by the user",
-    "error": "errored",
-}
 READ_ONLY_TEXT = (
     "Read-only: this is a plain Ray Tune directory, with no tuneterm driver to stop, pause or "
     "resume its trials. Sweeps started with `tuneterm run` can be controlled."
@@ -140,29 +133,26 @@ def refusal(
     sweep_status: str,
     sweep_pending: str | None,
 ) -> str | None:
-    """Why `action` cannot be asked for now (the trial ended, it is already on its way, the sweep
-    is over), or None if it can. The driver checks again against Ray's own view."""
-    if sweep_status not in CONTROLLABLE_STATUSES:
+    """Why `action` cannot be asked for now (the sweep is over or stopping, the trial ended, it is
+    already on its way), or None if it can. The driver decides again from Ray's own view."""
+    if not is_live(sweep_status):
         return f"The sweep is {printable(sweep_status)}: there is no driver to ask."
     if sweep_pending is not None:
         return "The sweep is already stopping (waiting for the driver)."
-    if action is ControlAction.STOP_ALL:
-        return None
     if row is None:
-        return "No trial is highlighted."
-    return _trial_refusal(action, row)
-
-
-def _trial_refusal(action: ControlAction, row: TrialRow) -> str | None:
-    trial = f"Trial {printable(row.trial_id)}"
-    if row.status is TrialStatus.ENDED:
-        at = row.stop_iteration if row.stop_iteration is not None else row.iteration
-        how = _ENDINGS.get(row.category, row.category)
-        return f"{trial} already ended ({how} at iteration {at})."
+        return None if action is ControlAction.STOP_ALL else "No trial is highlighted."
     if row.pending_action == PENDING_LABELS[action]:
+        trial = f"Trial {printable(row.trial_id)}"
         return f"{trial} is already {row.pending_action} (waiting for the driver)."
-    if action is ControlAction.RESUME and row.status is not TrialStatus.PAUSED:
-        return f"{trial} is not paused (it is {row.status.value})."
-    if action is ControlAction.PAUSE and row.status is TrialStatus.PAUSED:
-        return f"{trial} is already paused: r resumes it."
-    return None
+    return _rejection(action, row)
+
+
+def _rejection(action: ControlAction, row: TrialRow) -> str | None:
+    """The control rule's refusal as a sentence; on a paused trial, a reminder of the key that
+    resumes it."""
+    decision = decide(action, row.control_view)
+    if decision.step is not Step.REJECT:
+        return None
+    sentence = printable(decision.message[:1].upper() + decision.message[1:])
+    hint = ": r resumes it" if row.status is TrialStatus.PAUSED else ""
+    return f"{sentence}{hint}."

@@ -3,7 +3,7 @@ share stopped early, total time, best config (what `tuneterm compare` prints).""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -11,15 +11,16 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker
 
+from tuneterm.domain.comparison import COLUMNS, ExperimentRow, comparison_cells
 from tuneterm.domain.text import printable
-from tuneterm.storage.comparison import COLUMNS, ExperimentRow, comparison_cells, experiment_row
+from tuneterm.storage.comparison import experiment_row
 from tuneterm.storage.experiment import list_experiments
 from tuneterm.storage.store import StoreError
+from tuneterm.ui.messages import ExperimentsCompared
 from tuneterm.ui.worker_errors import failure
 
 CURRENT_MARK = "▶ "
@@ -34,14 +35,6 @@ def neighbour_rows(path: Path, now: float) -> list[ExperimentRow]:
         except (StoreError, OSError, ValueError):
             continue
     return rows
-
-
-class ExperimentsCompared(Message):
-    """The experiments beside this one, read by the screen's worker."""
-
-    def __init__(self, rows: Sequence[ExperimentRow]) -> None:
-        super().__init__()
-        self.rows = rows
 
 
 class CompareScreen(Screen[None]):

@@ -18,7 +18,8 @@ from textual.worker import Worker, WorkerState
 
 from tuneterm.domain.hypotheses.notebook import Note
 from tuneterm.domain.journal.markdown import when
-from tuneterm.domain.sweep.state import SweepState, TrialRow
+from tuneterm.domain.sweep.rows import TrialRow
+from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import duration, one_line, printable
 from tuneterm.domain.trial import Result
 from tuneterm.ui.format import metric_text

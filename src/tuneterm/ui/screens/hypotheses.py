@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
@@ -21,7 +20,7 @@ from tuneterm.domain.hypotheses.notebook import NotebookError, check_live_hypoth
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line, printable
-from tuneterm.ui.messages import HypothesisSubmitted, VerdictSubmitted
+from tuneterm.ui.messages import HypothesisSubmitted, NotebookLoaded, VerdictSubmitted
 from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
 from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.widgets.footer import KeyFooter
@@ -45,17 +44,6 @@ RELOAD_INTERVAL = 2.0
 NO_CONFIG = (
     "This experiment has no recorded config (config.json): nothing to check a hypothesis against."
 )
-
-
-class NotebookLoaded(Message):
-    """The hypotheses and their evidence, computed by the screen's worker."""
-
-    def __init__(self, notebook: Notebook) -> None:
-        super().__init__()
-        self.notebook = notebook
-
-
-# -- the screen -----------------------------------------------------------------------------------
 
 
 class HypothesesScreen(Screen[None]):

@@ -1,5 +1,5 @@
 """`JournalScreen`: the experiment's journal, rendered in memory from the store as it is now (by
-`tuneterm.storage.journal_renderer.JournalRenderer`, on a worker thread)."""
+`tuneterm.storage.journal_service.JournalService`, on a worker thread)."""
 
 from __future__ import annotations
 
@@ -11,27 +11,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 from textual.worker import Worker
 
+from tuneterm.domain.journal.data import JournalError
 from tuneterm.domain.text import one_line, printable
-from tuneterm.storage.journal_data import JournalError
+from tuneterm.ui.messages import JournalRendered
 from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.worker_errors import failure
 
 RELOAD_INTERVAL = 5.0
 """Seconds between re-renders of the journal view while results come in."""
-
-
-class JournalRendered(Message):
-    """The journal's Markdown, rendered by the screen's worker (or why it could not be)."""
-
-    def __init__(self, markdown: str | None, error: str | None) -> None:
-        super().__init__()
-        self.markdown = markdown
-        self.error = error
 
 
 class JournalScreen(Screen[None]):

@@ -13,8 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tuneterm.domain.status import EndReason
-from tuneterm.domain.sweep.state import SweepState, TrialRow
+from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.domain.sweep.rows import TrialRow
+from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import printable
 from tuneterm.ui.format import compact_value
 from tuneterm.ui.pacing import Pacer
@@ -28,14 +29,15 @@ LOG_SPAN = 100.0
 """A parameter whose largest value is this many times its smallest is drawn on a log axis."""
 REDRAW_INTERVAL = 1.0
 
-CURVE_STYLES = {
-    "running": ("running", "cyan"),
-    "completed": ("completed", "green"),
-    "scheduler": ("stopped by scheduler", "yellow"),
-    "user": ("stopped by user", "blue"),
-    "error": ("error", "red"),
-    "interrupted": ("interrupted", "red"),
+CURVE_STYLES: dict[str, tuple[str, str]] = {
+    TrialStatus.RUNNING: ("running", "cyan"),
+    EndReason.COMPLETED: ("completed", "green"),
+    EndReason.SCHEDULER: ("stopped by scheduler", "yellow"),
+    EndReason.USER: ("stopped by user", "blue"),
+    EndReason.ERROR: ("error", "red"),
+    EndReason.INTERRUPTED: ("interrupted", "red"),
 }
+"""A learning curve's legend label and colour, by the trial's category."""
 BEST_STYLE = "bold bright_white"
 
 

@@ -12,11 +12,13 @@ from textual.screen import Screen
 
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.sweep.state import SweepState
+from tuneterm.ui.keys import DETACH, SHOW_HELP
 from tuneterm.ui.messages import ControlRequested, TrialDetailRequested
 from tuneterm.ui.modals.confirm import (
     READ_ONLY_TEXT,
     SWEEP_QUESTION,
     ConfirmModal,
+    Question,
     refusal,
     trial_question,
 )
@@ -116,21 +118,8 @@ class SweepScreen(Screen[None]):
             id="write-note",
             tooltip="Write a note, stamped with the highlighted trial and its iteration",
         ),
-        Binding(
-            "question_mark",
-            "app.show_help",
-            "Help",
-            id="show-help",
-            key_display="?",
-            tooltip="List every key",
-        ),
-        Binding(
-            "q",
-            "app.detach",
-            "Quit",
-            id="detach",
-            tooltip="Leave the dashboard; the sweep keeps running (tuneterm attach DIR)",
-        ),
+        SHOW_HELP,
+        DETACH,
         Binding(
             "h",
             "app.show_hypotheses",
@@ -371,22 +360,28 @@ class SweepScreen(Screen[None]):
             self.action_explain_read_only()
             return
         trial_id = None if action is ControlAction.STOP_ALL else self.table.cursor_trial_id
+        question = self._question(action, trial_id)
+        if question is None:
+            return
+        if action is ControlAction.RESUME:
+            self.post_message(ControlRequested(action, trial_id))
+            return
+        self.app.push_screen(
+            ConfirmModal(question), lambda yes: self._confirmed(yes, action, trial_id)
+        )
+
+    def _question(self, action: ControlAction, trial_id: str | None) -> Question | None:
+        """What to ask before sending `action`, or None once a notification said why not."""
         with self.state.lock:
             row = self.state.row(trial_id) if trial_id and trial_id in self.state else None
             refused = refusal(action, row, self.state.status, self.state.pending_action)
             tuned = self.state.tuned
         if refused is not None:
             self.notify(refused, title="Nothing sent", severity="warning", markup=False)
-            return
-        if action is ControlAction.RESUME:
-            self.post_message(ControlRequested(action, trial_id))
-            return
-        question = SWEEP_QUESTION
-        if action is not ControlAction.STOP_ALL and row is not None:
-            question = trial_question(action, row, tuned)
-        self.app.push_screen(
-            ConfirmModal(question), lambda yes: self._confirmed(yes, action, trial_id)
-        )
+            return None
+        if action is ControlAction.STOP_ALL or row is None:
+            return SWEEP_QUESTION
+        return trial_question(action, row, tuned)
 
     def _confirmed(self, yes: bool | None, action: ControlAction, trial_id: str | None) -> None:
         if yes:

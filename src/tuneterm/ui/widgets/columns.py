@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
-from tuneterm.domain.sweep.state import TrialRow
+from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.text import printable
 from tuneterm.ui.format import compact_value, metric_text
 

@@ -9,30 +9,34 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.widget import Widget
 
+from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.text import duration, one_line, printable
 from tuneterm.ui.format import metric_text
 
 WAITING_TEXT = "Starting Ray… (waiting for the driver's first event)"
+READ_ONLY_STATUS = "read-only"
+"""The status shown for a source no driver reads (a plain Ray Tune directory)."""
 
 COUNT_LABELS: tuple[tuple[str, str], ...] = (
-    ("pending", "pending"),
-    ("running", "running"),
-    ("paused", "paused"),
-    ("completed", "completed"),
-    ("scheduler", "stopped"),
-    ("user", "by user"),
-    ("error", "error"),
-    ("interrupted", "interrupted"),
+    (TrialStatus.PENDING, "pending"),
+    (TrialStatus.RUNNING, "running"),
+    (TrialStatus.PAUSED, "paused"),
+    (EndReason.COMPLETED, "completed"),
+    (EndReason.SCHEDULER, "stopped"),
+    (EndReason.USER, "by user"),
+    (EndReason.ERROR, "error"),
+    (EndReason.INTERRUPTED, "interrupted"),
 )
-"""Count keys in display order, with their label; paused and interrupted show only when non-zero."""
-_OPTIONAL_COUNTS = frozenset({"paused", "interrupted"})
+"""Count keys (a trial's category) in display order, with their label; paused and interrupted
+show only when non-zero."""
+_OPTIONAL_COUNTS = frozenset({TrialStatus.PAUSED, EndReason.INTERRUPTED})
 
-STATUS_STYLES = {
-    "running": "bold green",
-    "finished": "bold blue",
-    "stopped": "bold yellow",
-    "crashed": "bold red",
-    "read-only": "bold cyan",
+STATUS_STYLES: dict[str, str] = {
+    SweepStatus.RUNNING: "bold green",
+    SweepStatus.FINISHED: "bold blue",
+    SweepStatus.STOPPED: "bold yellow",
+    SweepStatus.CRASHED: "bold red",
+    READ_ONLY_STATUS: "bold cyan",
 }
 
 
@@ -42,7 +46,7 @@ class SweepFacts:
 
     name: str
     status: str
-    """running / finished / stopped / crashed / created, or read-only for a plain Ray directory."""
+    """A `SweepStatus` as recorded, or `READ_ONLY_STATUS` for a plain Ray directory."""
     metric: str
     elapsed: float | None
     counts: Mapping[str, int] = field(default_factory=dict)
@@ -62,10 +66,10 @@ class SweepFacts:
 
 
 def status_text(facts: SweepFacts) -> Text:
-    if facts.status == "running" and facts.driver_alive is False:
+    if facts.status == SweepStatus.RUNNING and facts.driver_alive is False:
         return Text("running? (driver not responding)", style="bold red")
     label = printable(facts.status)
-    if facts.status in ("crashed", "stopped") and facts.message:
+    if facts.status in (SweepStatus.CRASHED, SweepStatus.STOPPED) and facts.message:
         label += ": " + one_line(facts.message, 60)
     return Text(label, style=STATUS_STYLES.get(facts.status, "bold"))
 

@@ -21,37 +21,12 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tuneterm.domain.sweep.state import TrialRow
-from tuneterm.domain.text import duration, printable
-from tuneterm.ui.format import fit, metric_text, sparkline
-from tuneterm.ui.widgets.columns import (
-    Column,
-    NaturalWidths,
-    layout,
-    param_text,
-    state_text,
-    tuned_names,
-)
+from tuneterm.domain.sweep.rows import TrialRow
+from tuneterm.ui.widgets.columns import Column, NaturalWidths, layout, tuned_names
+from tuneterm.ui.widgets.trial_line import CurveValues, LinePainter, wire_bytes
 
-BEST_MARK = "★"
 SIZE_SYNC = 1.0
 """Seconds the scroll height may lag behind trials added below the visible ones."""
-SEGMENT_BYTES = 24
-"""About what Textual writes per segment besides its text: the style sequence and reset."""
-CurveValues = Callable[[str, int], Sequence[float]]
-"""(trial id, width) -> the trial's metric history downsampled to at most `width` points."""
-
-
-_CATEGORY_STYLE = {
-    "running": "running",
-    "pending": "pending",
-    "paused": "pending",
-    "completed": "completed",
-    "scheduler": "stopped",
-    "user": "stopped",
-    "error": "error",
-    "interrupted": "error",
-}
 
 
 class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
@@ -82,8 +57,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self._curve_values = curve_values
-        self._clock = clock
+        self._painter = LinePainter(curve_values, clock, self._style)
         self._rows: dict[str, TrialRow] = {}
         self._order: list[str] = []
         self._index: dict[str, int] = {}
@@ -92,11 +66,9 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._styles: dict[str, Style] = {}
         self._tuned: list[str] = []
         self._natural = NaturalWidths([])
-        self._columns: list[Column] = []
         self._layout_width = -1
         self.cursor_trial_id: str | None = None
         """The trial under the cursor; it keeps the cursor when rows reorder."""
-        self.best_trial_id: str | None = None
         self.sort_key = "trial_id"
         self.descending = False
         self.rows_painted = 0
@@ -106,9 +78,9 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.data_bytes = 0
         """Estimated bytes of the stale lines repainted so far (what the output budget counts)."""
         self._stale: dict[int, None] = {}
+        """Indices of visible lines that show old data, oldest first."""
         self._size_synced_at = 0.0
         self._size_sync_due = False
-        """Indices of visible lines that show old data, oldest first."""
 
     # -- data in --------------------------------------------------------------------------------
 
@@ -126,9 +98,10 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._rows.update(rows)
         self._tuned = list(tuned)
         dirty = set(rows)
-        if best_trial_id != self.best_trial_id:
-            dirty |= {self.best_trial_id, best_trial_id} - {None}  # type: ignore[arg-type]
-            self.best_trial_id = best_trial_id
+        painter = self._painter
+        if best_trial_id != painter.best_trial_id:
+            dirty |= {painter.best_trial_id, best_trial_id} - {None}  # type: ignore[arg-type]
+            painter.best_trial_id = best_trial_id
         for trial_id in dirty:
             self._strips.pop(trial_id, None)
         old_order = self._order
@@ -246,7 +219,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _relayout(self) -> None:
         self._layout_width = self.scrollable_content_region.width
-        self._columns = layout(self._natural, self._layout_width)
+        self._painter.columns = layout(self._natural, self._layout_width)
         self._strips.clear()
         self._header = None
 
@@ -262,7 +235,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        return tuple(self._columns)
+        return tuple(self._painter.columns)
 
     @property
     def cursor_index(self) -> int | None:
@@ -273,8 +246,8 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         return self._row_strip(trial_id).text
 
     def cell_text(self, trial_id: str, column_key: str) -> str:
-        column = next(c for c in self._columns if c.key == column_key)
-        return self._cell(self._rows[trial_id], column)[0].strip()
+        column = next(c for c in self._painter.columns if c.key == column_key)
+        return self._painter.cell(self._rows[trial_id], column)[0].strip()
 
     # -- cursor ---------------------------------------------------------------------------------
 
@@ -347,7 +320,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
             self._relayout()
         if y == 0:
             if self._header is None:
-                self._header = self._header_strip(width)
+                self._header = self._painter.header(width, self.sort_key, self.descending)
             return self._header
         index = round(self.scroll_offset.y) + y - 1
         self._stale.pop(index, None)
@@ -368,70 +341,9 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _row_strip(self, trial_id: str) -> Strip:
         strip = self._strips.get(trial_id)
         if strip is None:
-            strip = self._build_row(self._rows[trial_id])
+            strip = self._painter.row(self._rows[trial_id], self._layout_width)
             self._strips[trial_id] = strip
             self.rows_painted += 1
-            built = _wire_bytes(strip)
+            built = wire_bytes(strip)
             self.row_bytes = (3 * self.row_bytes + built) // 4 if self.row_bytes else built
         return strip
-
-    def _build_row(self, row: TrialRow) -> Strip:
-        segments: list[Segment] = []
-        plain = self._style("")
-        for column in self._columns:
-            text, style_name = self._cell(row, column)
-            if segments:
-                segments.append(Segment(" ", plain))
-            segments.append(Segment(text, self._style(style_name)))
-        return _fitted(segments, self._layout_width, plain)
-
-    def _cell(self, row: TrialRow, column: Column) -> tuple[str, str]:
-        key, width = column.key, column.width
-        if key == "mark":
-            best = row.trial_id == self.best_trial_id
-            return (BEST_MARK if best else " "), ("best" if best else "")
-        if key == "curve":
-            return fit(sparkline(self._curve_values(row.trial_id, width)), width), "curve"
-        if key == "state":
-            style = "action" if row.pending_action else _CATEGORY_STYLE.get(row.category, "")
-            return fit(state_text(row), width), style
-        return fit(self._value_text(row, key), width, right=column.right), ""
-
-    def _value_text(self, row: TrialRow, key: str) -> str:
-        if key == "trial_id":
-            return printable(row.trial_id)
-        if key == "iteration":
-            return str(row.iteration)
-        if key == "last":
-            return metric_text(row.last_metric)
-        if key == "best":
-            return metric_text(row.best_metric)
-        if key == "runtime":
-            return duration(row.runtime(self._clock()), clock=True)
-        return param_text(row, key.removeprefix("param:"))
-
-    def _header_strip(self, width: int) -> Strip:
-        style = self._style("header")
-        segments: list[Segment] = []
-        for column in self._columns:
-            title = column.title
-            if column.key == self.sort_key:
-                title = fit(title, column.width - 1, right=column.right) + (
-                    "▼" if self.descending else "▲"
-                )
-            if segments:
-                segments.append(Segment(" ", style))
-            segments.append(Segment(fit(title, column.width, right=column.right), style))
-        return _fitted(segments, width, style)
-
-
-def _wire_bytes(strip: Strip) -> int:
-    """About what writing `strip` as one line costs: its UTF-8 text, a style per segment and
-    the cursor move."""
-    segments = list(strip)
-    text = "".join(segment.text for segment in segments)
-    return len(text.encode("utf-8", "replace")) + SEGMENT_BYTES * len(segments) + 8
-
-
-def _fitted(segments: list[Segment], width: int, style: Style) -> Strip:
-    return Strip(segments).adjust_cell_length(width, style).simplify()

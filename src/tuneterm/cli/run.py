@@ -1,0 +1,187 @@
+"""`tuneterm run`, `resume` and `attach`: start or continue a sweep, and watch one.
+
+Ray, Textual and the trainables are imported by the commands that need them, so that building the
+parser (and every other command) stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tuneterm.cli.preflight import check_local_resources, load_run_config
+from tuneterm.cli.usage import UsageError
+from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.domain.status import SweepStatus
+from tuneterm.storage.experiment import ExperimentDir, list_experiments
+from tuneterm.storage.store import Store
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_run_parser(commands: Subparsers) -> None:
+    run = commands.add_parser("run", help="validate a config and start its sweep")
+    run.add_argument(
+        "config",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="experiment TOML (default: the shipped configs/default.toml)",
+    )
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set experiment.num_samples=4",
+    )
+    run.add_argument(
+        "--headless",
+        action="store_true",
+        help="print one plain line per trial event instead of the dashboard",
+    )
+    run.add_argument(
+        "--detach", action="store_true", help="start the sweep in the background and return at once"
+    )
+    run.add_argument(
+        "--address",
+        default=None,
+        metavar="HOST:PORT",
+        help="run on an existing Ray cluster instead of a local one",
+    )
+
+
+def add_attach_parser(commands: Subparsers) -> None:
+    attach = commands.add_parser(
+        "attach", help="open the dashboard on an experiment (running, finished or crashed)"
+    )
+    attach.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="experiment directory, or a plain Ray Tune experiment directory "
+        "(default: the most recent experiment)",
+    )
+
+
+def add_resume_parser(commands: Subparsers) -> None:
+    resume = commands.add_parser(
+        "resume", help="continue a crashed or stopped sweep in a new driver"
+    )
+    resume.add_argument("directory", type=Path, help="experiment directory")
+    resume.add_argument(
+        "--address", default=None, metavar="HOST:PORT", help="Ray cluster (default: as before)"
+    )
+    resume.add_argument(
+        "--headless", action="store_true", help="print one plain line per trial event"
+    )
+    resume.add_argument("--detach", action="store_true", help="return at once")
+
+
+def run_command(args: argparse.Namespace, root: Path) -> int:
+    """Check the config and where it will run, create the experiment, start its driver."""
+    from tuneterm.runner.launch import check_reachable, start_driver
+
+    config_path, config = load_run_config(args.config, args.overrides)
+    if args.address is None:
+        check_local_resources(config_path, config)
+    elif (problem := check_reachable(args.address)) is not None:
+        raise UsageError(f"--address {args.address}: {problem}")
+    expdir = create_experiment(root, config_path, config)
+    return watch(args, expdir, start_driver(expdir, args.address))
+
+
+def resume_command(args: argparse.Namespace, root: Path) -> int:
+    """Continue a crashed or stopped sweep with a new driver (Tuner.restore)."""
+    from tuneterm.runner.launch import start_driver
+    from tuneterm.storage.requests import open_store, resume_refusal
+
+    expdir = ExperimentDir(args.directory.resolve())
+    with open_store(expdir.path) as store:
+        if (refusal := resume_refusal(store, expdir.path)) is not None:
+            raise UsageError(f"resume: {refusal}")
+        address = args.address or store.meta().get("address")
+        resumed_after_seq = store.last_seq()
+    process = start_driver(expdir, None if address in (None, "local") else address, resume=True)
+    return watch(args, expdir, process, since_seq=resumed_after_seq)
+
+
+def attach_command(args: argparse.Namespace, root: Path) -> int:
+    """Open the dashboard on the given experiment, or on the most recent one."""
+    path = args.directory if args.directory is not None else most_recent_experiment(root)
+    if not sys.stdout.isatty():
+        raise UsageError("attach needs a terminal (use `tuneterm ls` or --headless runs)")
+    return open_dashboard(path)
+
+
+def create_experiment(root: Path, config_path: Path, config: ExperimentConfig) -> ExperimentDir:
+    """A new experiment directory holding the config (as given and as checked) and a fresh store."""
+    os.umask(0o077)
+    expdir = ExperimentDir.create(root, config.experiment.name)
+    shutil.copyfile(config_path, expdir.config_toml)
+    expdir.config_json.write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    Store.create(
+        expdir.store,
+        {
+            "name": config.experiment.name,
+            "metric": config.experiment.metric,
+            "mode": config.experiment.mode,
+            "status": SweepStatus.CREATED,
+            "created_at": time.time(),
+            "config_path": str(config_path.resolve()),
+            "tuned": list(config.tuned_names),
+        },
+    ).close()
+    return expdir
+
+
+def watch(
+    args: argparse.Namespace,
+    expdir: ExperimentDir,
+    process: subprocess.Popen[bytes],
+    since_seq: int = 0,
+) -> int:
+    """Once a driver started: return at once (--detach), print its events, or open the dashboard."""
+    if args.detach:
+        print(expdir.path)
+        return 0
+    if args.headless or not sys.stdout.isatty():
+        from tuneterm.cli.headless import follow_headless
+
+        return follow_headless(expdir, process, since_seq=since_seq)
+    return open_dashboard(expdir.path)
+
+
+def most_recent_experiment(root: Path) -> Path:
+    infos = list_experiments(root)
+    if not infos:
+        raise UsageError(f"no experiments under {root} (start one with: tuneterm run CONFIG)")
+    return infos[-1].path
+
+
+def open_dashboard(path: Path) -> int:
+    """Run the dashboard on an experiment directory; the sweep itself is never touched."""
+    from tuneterm.storage.sources import open_source
+    from tuneterm.storage.sources.protocol import SourceError
+    from tuneterm.ui.app import create_app
+
+    try:
+        source = open_source(path)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        message = create_app(source).run()
+    finally:
+        source.close()
+    print(message or f"Experiment directory: {path}")
+    return 0

@@ -1,0 +1,99 @@
+"""The experiment's TOML file, read and validated against the built-ins and this machine."""
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tuneterm.domain.config.space import ValidationError
+from tuneterm.domain.config.spec import ConfigError, ExperimentConfig
+from tuneterm.domain.config.toml_text import OVERRIDE_SOURCE, apply_override, locate_key
+from tuneterm.domain.config.validation import build_config
+from tuneterm.storage.user_code import UserCodeError, import_trainable
+from tuneterm.trainables.catalog import CATALOG
+
+__all__ = ["LocalWorkspace", "config_from_dict", "load_config"]
+
+
+class LocalWorkspace:
+    """This process's machine: the user's code on its working directory, its data directories."""
+
+    def absolute(self, path: str) -> str:
+        """`path` with ~ expanded, made absolute against the working directory."""
+        return os.path.abspath(os.path.expanduser(path))
+
+    def directory_problem(self, path: str) -> str | None:
+        """Why `path` is not a directory here; None when it is one."""
+        if not os.path.exists(path):
+            return f"{path} does not exist"
+        if not os.path.isdir(path):
+            return f"{path} is not a directory"
+        return None
+
+    def entry_point_problem(self, entry_point: str) -> str | None:
+        """Why "package.module:function" does not import to a callable here; None when it does."""
+        try:
+            import_trainable(entry_point)
+        except UserCodeError as error:
+            return str(error)
+        return None
+
+
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentConfig:
+    """Read a TOML file, apply `--set` overrides ("dotted.key=value"), validate; or ConfigError."""
+    file = str(path)
+    text = _read_text(file)
+    data = _parse_toml(text, file)
+    set_keys = [apply_override(data, override) for override in overrides]
+    try:
+        return build_config(data, CATALOG, LocalWorkspace())
+    except ValidationError as error:
+        if any(_is_within(error.key, set_key) for set_key in set_keys):
+            raise ConfigError(OVERRIDE_SOURCE, error.key, None, error.message) from None
+        raise ConfigError(file, error.key, locate_key(text, error.key), error.message) from None
+
+
+def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> ExperimentConfig:
+    """Validate a TOML-shaped dict (`ExperimentConfig.to_dict`'s); `source` names it in errors."""
+    try:
+        return build_config(data, CATALOG, LocalWorkspace())
+    except ValidationError as error:
+        raise ConfigError(source, error.key, None, error.message) from None
+
+
+def _read_text(file: str) -> str:
+    try:
+        raw = Path(file).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(file, "", None, "no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(file, "", None, "is a directory, not a TOML file") from None
+    except OSError as error:
+        raise ConfigError(file, "", None, f"cannot read: {error.strerror or error}") from None
+    try:
+        # utf-8-sig: some editors start files with a byte-order mark, which tomllib rejects.
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        message = f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start})"
+        raise ConfigError(file, "", line, message) from None
+
+
+def _parse_toml(text: str, file: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        position = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        if position is None:
+            end = "at end of document" in message
+            line = text.count("\n") + 1 if end else None
+            raise ConfigError(file, "", line, f"invalid TOML: {message}") from None
+        detail = f"{message[: position.start()]} (column {position[2]})"
+        raise ConfigError(file, "", int(position[1]), f"invalid TOML: {detail}") from None
+
+
+def _is_within(key: str, prefix: str) -> bool:
+    return key == prefix or key.startswith((f"{prefix}.", f"{prefix}["))

@@ -1,0 +1,115 @@
+"""How a line of `TrialTable` reads: a trial's cells side by side (text and style), or the column
+titles; and about what a line costs on the wire."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.domain.sweep.rows import TrialRow
+from tuneterm.domain.text import duration, printable
+from tuneterm.ui.format import fit, metric_text, sparkline
+from tuneterm.ui.widgets.columns import Column, param_text, state_text
+
+BEST_MARK = "★"
+SEGMENT_BYTES = 24
+"""About what Textual writes per segment besides its text: the style sequence and reset."""
+CurveValues = Callable[[str, int], Sequence[float]]
+"""(trial id, width) -> the trial's metric history downsampled to at most `width` points."""
+StyleOf = Callable[[str], Style]
+"""A component style by its short name ("" for the widget's own): the table's cached styles."""
+
+CATEGORY_STYLE: dict[str, str] = {
+    TrialStatus.RUNNING: "running",
+    TrialStatus.PENDING: "pending",
+    TrialStatus.PAUSED: "pending",
+    EndReason.COMPLETED: "completed",
+    EndReason.SCHEDULER: "stopped",
+    EndReason.USER: "stopped",
+    EndReason.ERROR: "error",
+    EndReason.INTERRUPTED: "error",
+}
+"""The style of a state cell, by the trial's category."""
+
+
+class LinePainter:
+    """Builds the table's lines as strips, from the columns laid out for its width."""
+
+    def __init__(
+        self, curve_values: CurveValues, clock: Callable[[], float], style: StyleOf
+    ) -> None:
+        self._curve_values = curve_values
+        self._clock = clock
+        self._style = style
+        self.columns: list[Column] = []
+        """The columns laid out for the table's width."""
+        self.best_trial_id: str | None = None
+        """The trial marked with `BEST_MARK`."""
+
+    def row(self, row: TrialRow, width: int) -> Strip:
+        """`row`'s line, `width` cells wide."""
+        segments: list[Segment] = []
+        plain = self._style("")
+        for column in self.columns:
+            text, style_name = self.cell(row, column)
+            if segments:
+                segments.append(Segment(" ", plain))
+            segments.append(Segment(text, self._style(style_name)))
+        return _fitted(segments, width, plain)
+
+    def cell(self, row: TrialRow, column: Column) -> tuple[str, str]:
+        """The cell's text, fitted to the column, and the name of its style."""
+        key, width = column.key, column.width
+        if key == "mark":
+            best = row.trial_id == self.best_trial_id
+            return (BEST_MARK if best else " "), ("best" if best else "")
+        if key == "curve":
+            return fit(sparkline(self._curve_values(row.trial_id, width)), width), "curve"
+        if key == "state":
+            style = "action" if row.pending_action else CATEGORY_STYLE.get(row.category, "")
+            return fit(state_text(row), width), style
+        return fit(self._value_text(row, key), width, right=column.right), ""
+
+    def _value_text(self, row: TrialRow, key: str) -> str:
+        if key == "trial_id":
+            return printable(row.trial_id)
+        if key == "iteration":
+            return str(row.iteration)
+        if key == "last":
+            return metric_text(row.last_metric)
+        if key == "best":
+            return metric_text(row.best_metric)
+        if key == "runtime":
+            return duration(row.runtime(self._clock()), clock=True)
+        return param_text(row, key.removeprefix("param:"))
+
+    def header(self, width: int, sort_key: str, descending: bool) -> Strip:
+        """The title line, the sort column marked ▲ (or ▼ when descending)."""
+        style = self._style("header")
+        segments: list[Segment] = []
+        for column in self.columns:
+            title = column.title
+            if column.key == sort_key:
+                title = fit(title, column.width - 1, right=column.right) + (
+                    "▼" if descending else "▲"
+                )
+            if segments:
+                segments.append(Segment(" ", style))
+            segments.append(Segment(fit(title, column.width, right=column.right), style))
+        return _fitted(segments, width, style)
+
+
+def wire_bytes(strip: Strip) -> int:
+    """About what writing `strip` as one line costs: its UTF-8 text, a style per segment and
+    the cursor move."""
+    segments = list(strip)
+    text = "".join(segment.text for segment in segments)
+    return len(text.encode("utf-8", "replace")) + SEGMENT_BYTES * len(segments) + 8
+
+
+def _fitted(segments: list[Segment], width: int, style: Style) -> Strip:
+    return Strip(segments).adjust_cell_length(width, style).simplify()
