@@ -256,6 +256,38 @@ def test_no_import_cycle_between_tuneterm_modules() -> None:
     )
 
 
+UI_STORAGE_DOORS = ("tuneterm.storage.sources", "tuneterm.storage.journal_service")
+"""What the dashboard may import from storage: the event sources and the journal service."""
+
+
+def test_the_ui_reaches_storage_only_through_sources_and_the_journal_service() -> None:
+    graph = import_graph()
+    assert "tuneterm.storage.sources.protocol" in graph["tuneterm.ui.feed"]
+    stray = {
+        f"{importer} -> {target}"
+        for importer, targets in graph.items()
+        if importer.startswith("tuneterm.ui.")
+        for target in targets
+        if target.startswith("tuneterm.storage.")
+        and not any(target == door or target.startswith(door + ".") for door in UI_STORAGE_DOORS)
+    }
+    assert not stray, "the dashboard reaches into storage:\n" + "\n".join(sorted(stray))
+
+
+def test_every_storage_module_loads_no_framework() -> None:
+    storage = sorted(name for name in import_graph() if name.startswith("tuneterm.storage"))
+    assert len(storage) > 10
+    assert not modules_loaded_by(*storage) & {"ray", "textual", "rich", "torch"}
+
+
+def test_mypy_is_strict_on_domain_and_storage_and_clean_on_the_rest() -> None:
+    # The overrides in pyproject.toml make domain and storage strict; the run covers all of src.
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "src"], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+
+
 def test_every_source_file_is_at_most_400_lines() -> None:
     lengths = {path: len(path.read_text(encoding="utf-8").splitlines()) for path in source_files()}
     too_long = {

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from tuneterm.cli.usage import EXIT_USAGE, UsageError, print_error
 from tuneterm.domain.config.spec import ConfigError
 from tuneterm.domain.text import printable
 from tuneterm.storage.experiment import ExperimentDir, default_root, list_experiments
@@ -17,12 +18,6 @@ from tuneterm.storage.store import StoreError
 
 # The journal's modules are imported by the commands that use them: every other command (and the
 # dashboard's launch) builds this parser without paying for them.
-
-EXIT_USAGE = 2
-
-
-class ReportError(Exception):
-    """Bad input: printed as one line, exit code 2."""
 
 
 def add_journal_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,7 +60,7 @@ def journal_command(args: argparse.Namespace) -> int:
                 sys.stdout.write(journal.markdown())
                 return 0
             written = journal.write(output=args.output)
-    except (ReportError, JournalError, StoreError, ConfigError) as exc:
+    except (UsageError, JournalError, StoreError, ConfigError) as exc:
         return _fail(str(exc))
     print(printable(written.message))
     return 0
@@ -86,7 +81,7 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {printable(' '.join(message.split()))}", file=sys.stderr)
+    print_error(" ".join(message.split()))
     return EXIT_USAGE
 
 
@@ -94,10 +89,10 @@ def _experiment_path(args: argparse.Namespace) -> Path:
     if args.directory is not None:
         path = Path(args.directory).expanduser()
         if not ExperimentDir(path).store.is_file():
-            raise ReportError(f"{path}: not a tuneterm experiment directory")
+            raise UsageError(f"{path}: not a tuneterm experiment directory")
         return path
     root = (getattr(args, "root", None) or default_root()).expanduser()
     infos = list_experiments(root)
     if not infos:
-        raise ReportError(f"no experiments under {root} (start one with: tuneterm run CONFIG)")
+        raise UsageError(f"no experiments under {root} (start one with: tuneterm run CONFIG)")
     return infos[-1].path

@@ -80,9 +80,6 @@ class Plan:
     """Why the request is refused (REJECT only)."""
 
 
-RAY_LIVE_STATUSES = frozenset({"PENDING", "RUNNING", "PAUSED"})
-"""Ray's statuses of a trial that has not ended (TERMINATED and ERROR are the others)."""
-
 _ENDINGS = {
     EndReason.SCHEDULER: "stopped by the scheduler",
     EndReason.USER: "stopped by the user",
@@ -94,8 +91,9 @@ _ENDINGS = {
 class TrialView:
     """A trial as the control rule needs to see it, whoever looked at it.
 
-    The driver builds one from Ray's status (`of_ray`), a client from the store's row (`of_trial`),
-    the dashboard from its row (`of_record`): each knows the trial differently, the rule is one.
+    The driver builds one from Ray's status (`runner.ray_trial.control_view`), a client from the
+    store's row (`of_trial`), the dashboard from its row (`of_record`): each knows the trial
+    differently, the rule is one.
     """
 
     trial_id: str
@@ -107,21 +105,6 @@ class TrialView:
     """The user paused it: the driver holds it until it is resumed."""
     running: bool = False
     """It has a worker; a live trial without one waits for resources."""
-
-    @classmethod
-    def of_ray(
-        cls, trial_id: str | None, ray_status: str | None, held: bool, recorded: Trial | None
-    ) -> TrialView | None:
-        """The driver's view: Ray's status of the trial (None: Ray has no such trial), whether
-        the driver holds it, and the store's row, which words how it ended. None without an id."""
-        if trial_id is None:
-            return None
-        if ray_status is None:
-            return cls(trial_id, found=False)
-        if ray_status not in RAY_LIVE_STATUSES:
-            ended = cls.of_trial(recorded).ended if recorded is not None else None
-            return cls(trial_id, ended=ended or ray_status.lower())
-        return cls(trial_id, paused=held, running=ray_status == "RUNNING")
 
     @classmethod
     def of_record(

@@ -11,7 +11,16 @@ NOT_METRICS = frozenset(
 )
 """Ray's bookkeeping values in a result that say nothing about the model; never recorded."""
 
-RAY_KEYS = NOT_METRICS | {"training_iteration", "time_this_iter_s", "time_total_s"}
+ITERATION = "training_iteration"
+"""Ray's iteration counter in a result (and ASHA's default time attribute)."""
+
+TIME_TOTAL = "time_total_s"
+"""Seconds a trial has trained so far, as Ray counts them."""
+
+TIME_THIS_ITER = "time_this_iter_s"
+"""Seconds the last iteration took."""
+
+RAY_KEYS = NOT_METRICS | {ITERATION, TIME_THIS_ITER, TIME_TOTAL}
 """Every key Ray adds to a result; what is left is what the trainable reported."""
 
 STATE_GLOB = "experiment_state-*.json"

@@ -34,10 +34,17 @@ from typing import Any
 
 import ray
 
-from tuneterm.domain.control import ControlRequest, Plan, Step, TrialView, decide
+from tuneterm.domain.control import ControlRequest, Plan, Step, decide
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.runner.decisions import StopDecisions
-from tuneterm.runner.ray_trial import ENDED, PAUSED, PENDING, RUNNING, last_iteration
+from tuneterm.runner.ray_trial import (
+    ENDED,
+    PAUSED,
+    PENDING,
+    RUNNING,
+    control_view,
+    last_iteration,
+)
 from tuneterm.storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -144,7 +151,7 @@ class TrialController:
             )
         ray_status = trial.status if trial is not None else None
         held = trial is not None and self.is_held(trial)
-        view = TrialView.of_ray(request.trial_id, ray_status, held, recorded)
+        view = control_view(request.trial_id, ray_status, held, recorded)
         return decide(request.action, view)
 
     def _act(self, wrapper: Any, trial: Any, decision: Plan, metric: str | None) -> str:

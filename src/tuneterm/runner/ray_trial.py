@@ -11,6 +11,10 @@ from typing import Any, Final
 
 from ray.tune.experiment import Trial
 
+from tuneterm.domain.control import TrialView
+from tuneterm.domain.ray_result import ITERATION
+from tuneterm.domain.trial import Trial as RecordedTrial
+
 PENDING: Final[str] = Trial.PENDING
 RUNNING: Final[str] = Trial.RUNNING
 PAUSED: Final[str] = Trial.PAUSED
@@ -19,9 +23,6 @@ ERROR: Final[str] = Trial.ERROR
 
 ENDED: Final = frozenset({TERMINATED, ERROR})
 """Ray's statuses of a trial that will not run again."""
-
-ITERATION: Final = "training_iteration"
-"""The key of Ray's iteration counter in a result (and ASHA's default time attribute)."""
 
 
 def result_iteration(result: Mapping[str, Any]) -> int:
@@ -32,3 +33,19 @@ def result_iteration(result: Mapping[str, Any]) -> int:
 def last_iteration(trial: Any) -> int:
     """The iteration of `trial`'s last report (0 before its first)."""
     return result_iteration(trial.last_result or {})
+
+
+def control_view(
+    trial_id: str | None, ray_status: str | None, held: bool, recorded: RecordedTrial | None
+) -> TrialView | None:
+    """The driver's view of a trial for the control rule: Ray's status of it (None: Ray has no such
+    trial), whether the driver holds it, and the store's row, which words how it ended. None when
+    the request names no trial."""
+    if trial_id is None:
+        return None
+    if ray_status is None:
+        return TrialView(trial_id, found=False)
+    if ray_status in ENDED:
+        ended = TrialView.of_trial(recorded).ended if recorded is not None else None
+        return TrialView(trial_id, ended=ended or ray_status.lower())
+    return TrialView(trial_id, paused=held, running=ray_status == RUNNING)

@@ -21,10 +21,11 @@ from ray.tune.schedulers import (
     TrialScheduler,
 )
 
+from tuneterm.domain.ray_result import ITERATION
 from tuneterm.domain.status import EndReason
 from tuneterm.runner.control import TrialController
 from tuneterm.runner.decisions import StopDecisions
-from tuneterm.runner.ray_trial import ITERATION, PAUSED, PENDING, result_iteration
+from tuneterm.runner.ray_trial import PAUSED, PENDING, result_iteration
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.hypotheses.evidence import TrialCurve, distribution
 from tuneterm.domain.hypotheses.evidence import hypothesis_evidence as evidence_for
 from tuneterm.domain.journal.data import JournalData, JournalError, top_trials
+from tuneterm.domain.ray_result import TIME_TOTAL
 from tuneterm.domain.summary import summarize
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir
@@ -21,7 +22,6 @@ from tuneterm.storage.notebook import hypothesis_entries
 from tuneterm.storage.recorded_config import read_recorded_config
 from tuneterm.storage.store import Store
 
-TIME_METRIC = "time_total_s"
 """Ray's running total of a trial's training seconds, reported with every result."""
 
 _BATCH = 50_000
@@ -59,8 +59,8 @@ class ResultReader:
             if _is_result(event) and isinstance(value, int | float):
                 curve = self._values.setdefault(str(event.trial_id), {})
                 curve[int(event.iteration or 0)] = float(value)
-        for event in self._new_events(store, 1, TIME_METRIC):
-            seconds = event.data.get(TIME_METRIC)
+        for event in self._new_events(store, 1, TIME_TOTAL):
+            seconds = event.data.get(TIME_TOTAL)
             if _is_result(event) and isinstance(seconds, int | float):
                 self._times[str(event.trial_id)] = float(seconds)
         return kinds

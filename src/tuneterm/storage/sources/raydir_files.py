@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tuneterm.domain.ray_result import NOT_METRICS, RAY_KEYS, STATE_GLOB, numeric_metrics
+from tuneterm.domain.ray_result import (
+    ITERATION,
+    NOT_METRICS,
+    RAY_KEYS,
+    STATE_GLOB,
+    TIME_TOTAL,
+    numeric_metrics,
+)
 
 PREFERRED_METRICS = ("accuracy", "mean_accuracy", "score", "loss", "val_loss")
 """The metric guessed for a sweep whose own choice is pickled away: the first one reported."""
@@ -77,7 +84,7 @@ def parse_report(line: bytes, skip: frozenset[str] = NOT_METRICS) -> Report | No
         return None
     if not isinstance(report, dict):
         return None
-    iteration = report.get("training_iteration")
+    iteration = report.get(ITERATION)
     time = report.get("timestamp")
     return (
         iteration if isinstance(iteration, int) and iteration >= 0 else 0,
@@ -98,7 +105,7 @@ def trial_id_from(path: Path) -> str:
 def first_start(path: Path) -> float:
     """When the first report says the trial started, else when params.json was written."""
     report = first_report(path / "result.json")
-    stamp, total = report.get("timestamp"), report.get("time_total_s", 0.0)
+    stamp, total = report.get("timestamp"), report.get(TIME_TOTAL, 0.0)
     if isinstance(stamp, int | float) and isinstance(total, int | float):
         return float(stamp) - float(total)
     return file_mtime(path / "params.json")

@@ -17,24 +17,11 @@ from textual.worker import Worker
 
 from tuneterm.domain.comparison import COLUMNS, ExperimentRow, comparison_cells
 from tuneterm.domain.text import printable
-from tuneterm.storage.comparison import experiment_row
-from tuneterm.storage.experiment import list_experiments
-from tuneterm.storage.store import StoreError
+from tuneterm.storage.sources.neighbours import neighbour_rows
 from tuneterm.ui.messages import ExperimentsCompared
 from tuneterm.ui.worker_errors import failure
 
 CURRENT_MARK = "▶ "
-
-
-def neighbour_rows(path: Path, now: float) -> list[ExperimentRow]:
-    """Every readable experiment in `path`'s parent directory (this one included), oldest first."""
-    rows = []
-    for info in list_experiments(path.parent):
-        try:
-            rows.append(experiment_row(info.path, now))
-        except (StoreError, OSError, ValueError):
-            continue
-    return rows
 
 
 class CompareScreen(Screen[None]):

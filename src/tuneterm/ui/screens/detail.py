@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from tuneterm.domain.hypotheses.notebook import Note
 from tuneterm.domain.journal.markdown import when
+from tuneterm.domain.ray_result import ITERATION, TIME_THIS_ITER, TIME_TOTAL
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import duration, one_line, printable
@@ -28,9 +29,9 @@ from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.widgets.chart import Chart, Figure, Series
 from tuneterm.ui.worker_errors import notify_failure
 
-RAY_TIMING = ("time_this_iter_s", "time_total_s")
+RAY_TIMING = (TIME_THIS_ITER, TIME_TOTAL)
 """Ray's own per-result timings: plotted after the trainable's metrics."""
-NOT_PLOTTED = frozenset({"training_iteration"})
+NOT_PLOTTED = frozenset({ITERATION})
 RELOAD_INTERVAL = 1.0
 """Seconds between re-reads of a running trial's results."""
 

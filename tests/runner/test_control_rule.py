@@ -1,5 +1,5 @@
 """The one control rule: the same answer whoever looked at the trial (the driver through Ray, a
-client through the store, the dashboard through its row), and when a sweep is live to ask."""
+client through the store, the dashboard through its row)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ import pytest
 from tuneterm.domain.control import ControlAction, Plan, Step, TrialView, decide
 from tuneterm.domain.status import (
     EndReason,
-    SweepStatus,
     TrialStatus,
-    is_live,
-    shown_status,
 )
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.trial import Trial
+from tuneterm.runner.ray_trial import control_view
 
 STOP, PAUSE, RESUME, STOP_ALL = (
     ControlAction.STOP,
@@ -73,7 +71,7 @@ def views(subject: Subject) -> dict[str, TrialView | None]:
     """The trial as the driver, a client and the dashboard see it (None: that side has none)."""
     trial, row = stored(subject), shown(subject)
     return {
-        "driver": TrialView.of_ray("t1", subject.ray_status, subject.held, trial),
+        "driver": control_view("t1", subject.ray_status, subject.held, trial),
         "store": TrialView.of_trial(trial) if trial is not None else None,
         "dashboard": row.control_view if row is not None else None,
     }
@@ -120,7 +118,7 @@ def test_the_rule_answers_alike_from_the_driver_the_store_and_the_dashboard(
 def test_stop_all_names_no_trial_and_a_trial_action_must() -> None:
     assert decide(STOP_ALL, None) == Plan(Step.STOP_ALL)
     assert decide(STOP, None) == Plan(Step.REJECT, "a stop request must name a trial")
-    assert TrialView.of_ray(None, None, False, None) is None
+    assert control_view(None, None, False, None) is None
 
 
 # -- the driver's view, from Ray's status --------------------------------------------------------
@@ -147,16 +145,16 @@ def ended_trial() -> Trial:
 def test_the_driver_plans_a_live_trial(
     action: ControlAction, ray_status: str | None, held: bool, expected: Step
 ) -> None:
-    assert decide(action, TrialView.of_ray("t1", ray_status, held, None)) == Plan(expected)
+    assert decide(action, control_view("t1", ray_status, held, None)) == Plan(expected)
 
 
 def driver_says(action: ControlAction, trial_id: str, ray_status: str | None, held: bool) -> str:
-    return decide(action, TrialView.of_ray(trial_id, ray_status, held, None)).message
+    return decide(action, control_view(trial_id, ray_status, held, None)).message
 
 
 def test_the_driver_refuses_with_a_reason() -> None:
     assert driver_says(STOP, "nope", None, False) == "no trial nope in this sweep"
-    ended = decide(PAUSE, TrialView.of_ray("t1", "TERMINATED", False, ended_trial()))
+    ended = decide(PAUSE, control_view("t1", "TERMINATED", False, ended_trial()))
     assert ended == Plan(Step.REJECT, "trial t1 already ended (completed at iteration 5)")
     assert driver_says(RESUME, "t1", "RUNNING", False) == "trial t1 is not paused (it is running)"
     assert driver_says(PAUSE, "t1", "PAUSED", True) == "trial t1 is already paused"
@@ -202,57 +200,3 @@ def test_an_ended_trial_says_how_and_where_it_ended(
     )
     assert TrialView.of_trial(trial).ended == how
     assert decide(PAUSE, TrialView.of_trial(trial)).message == f"trial t1 already ended ({how})"
-
-
-# -- when a sweep is live to ask ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("recorded", "driver_alive", "shown"),
-    [
-        ("created", None, SweepStatus.CREATED),
-        ("created", True, SweepStatus.STARTING),
-        ("created", False, SweepStatus.CRASHED),
-        ("running", None, SweepStatus.RUNNING),
-        ("running", True, SweepStatus.RUNNING),
-        ("running", False, SweepStatus.CRASHED),
-        ("finished", False, SweepStatus.FINISHED),
-        ("stopped", True, SweepStatus.STOPPED),
-        ("crashed", None, SweepStatus.CRASHED),
-        ("read-only", None, "read-only"),
-    ],
-)
-def test_the_status_shown_follows_the_driver(
-    recorded: str, driver_alive: bool | None, shown: str
-) -> None:
-    assert shown_status(recorded, driver_alive) == shown
-
-
-@pytest.mark.parametrize(
-    ("status", "driver_alive", "live"),
-    [
-        (SweepStatus.RUNNING, True, True),
-        (SweepStatus.STARTING, True, True),
-        (SweepStatus.RUNNING, None, True),
-        (SweepStatus.RUNNING, False, False),
-        (SweepStatus.STARTING, False, False),
-        (SweepStatus.CREATED, True, False),
-        (SweepStatus.FINISHED, True, False),
-        (SweepStatus.STOPPED, None, False),
-        (SweepStatus.CRASHED, None, False),
-        ("read-only", True, False),
-    ],
-)
-def test_a_sweep_is_live_while_running_or_starting_with_its_driver(
-    status: str, driver_alive: bool | None, live: bool
-) -> None:
-    assert is_live(status, driver_alive) is live
-
-
-def test_a_shown_status_is_live_exactly_when_its_driver_runs() -> None:
-    recorded_statuses = [status for status in SweepStatus if status is not SweepStatus.STARTING]
-    for recorded in recorded_statuses:
-        assert not is_live(shown_status(recorded, False))
-    assert is_live(shown_status(SweepStatus.CREATED, True))
-    assert is_live(shown_status(SweepStatus.RUNNING, True))
-    assert not is_live(shown_status(SweepStatus.CREATED, None))
