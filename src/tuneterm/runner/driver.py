@@ -214,7 +214,9 @@ def _restored_tuner(
 
     from tuneterm.runner import space
     from tuneterm.runner.control import rewire_restored
+    from tuneterm.runner.legacy import alias_renamed_modules
 
+    alias_renamed_modules()
     tuner = tune.Tuner.restore(
         str(expdir.ray_storage / SWEEP_NAME),
         trainable=space.trainable(config),
