@@ -64,6 +64,15 @@ def test_the_cli_and_headless_printer_start_without_ray_or_torch() -> None:
     assert not loaded & set(HEAVY)
 
 
+def test_the_dashboard_process_starts_without_numpy() -> None:
+    # `tuneterm attach` loads these before its first frame; numpy alone costs ~60 ms and 13 MB.
+    loaded = modules_loaded_by(
+        "tuneterm.cli.main", "tuneterm.cli.run", "tuneterm.ui.app", "tuneterm.storage.sources"
+    )
+    assert "tuneterm" in loaded
+    assert not loaded & {"numpy", "sklearn", "scipy", *HEAVY} - {"textual", "rich"}
+
+
 def test_import_linter_contracts_hold() -> None:
     lint = subprocess.run(
         [

@@ -19,9 +19,9 @@ import pytest
 import torch
 from PIL import Image
 
-from tuneterm.trainables import DatasetUnavailable, check_dataset, load_dataset, train_builtin
+from tuneterm.trainables import train_builtin
 from tuneterm.trainables.catalog import BUILTIN_METRICS, DATASETS, OPTIMIZERS
-from tuneterm.trainables.data import ArrayDataset
+from tuneterm.trainables.data import ArrayDataset, DatasetUnavailable, check_dataset, load_dataset
 from tuneterm.trainables.models import build_model, build_optimizer
 from tuneterm.trainables.train import EpochResult, run_epochs
 

@@ -27,7 +27,7 @@ def load_run_config(path: Path | None, overrides: Sequence[str]) -> tuple[Path, 
     config_path = path if path is not None else bundled_config_dir() / "default.toml"
     config = load_config(config_path, overrides)
     if config.trainable.is_builtin:
-        from tuneterm.trainables import DatasetUnavailable, check_dataset
+        from tuneterm.trainables.data import DatasetUnavailable, check_dataset
 
         try:
             check_dataset(config.to_dict()["dataset"])

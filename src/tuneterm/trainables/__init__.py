@@ -1,7 +1,8 @@
 """Built-in Ray Tune trainables (a torch CNN and MLP) and the data sets they train on.
 
-Importing this package loads numpy only: the UI and the driver check data sets through it, and
-torch (about two seconds to import) is loaded by the trial processes that actually train.
+Importing this package (or its torch-free `catalog`, which storage reads to check configs) loads
+nothing heavy: numpy comes with `data` (the driver and `tuneterm run` check data sets through
+it), and torch (about two seconds to import) with the trial processes that actually train.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tuneterm.trainables.data import ArrayDataset, DatasetUnavailable, check_dataset, load_dataset
-
-__all__ = ["ArrayDataset", "DatasetUnavailable", "check_dataset", "load_dataset", "train_builtin"]
+__all__ = ["train_builtin"]
 
 
 def train_builtin(
