@@ -393,7 +393,7 @@ def test_train_builtin_reports_every_epoch_and_resumes_from_its_checkpoint(
 
 def test_importing_the_package_and_checking_a_data_set_loads_no_torch() -> None:
     code = (
-        "import sys, tuneterm.trainables as t\n"
+        "import sys, tuneterm.trainables, tuneterm.trainables.data as t\n"
         "t.check_dataset({'name': 'digits'})\n"
         "print(sorted(m for m in ('torch', 'sklearn', 'PIL', 'ray') if m in sys.modules))\n"
     )
