@@ -84,7 +84,21 @@ ERROR_CASES = [
         ["[experiment]", 'name = "my run/1"', 'metric = "accuracy"', 'mode = "max"'],
         "experiment.name",
         2,
-        "may use only letters, digits, - _ .",
+        "'my run/1' may use only ASCII letters, digits, - _ .",
+    ),
+    case(
+        "non-ascii-name",
+        ["[experiment]", 'name = "实验-α"', 'metric = "accuracy"', 'mode = "max"'],
+        "experiment.name",
+        2,
+        "'实验-α' may use only ASCII letters, digits, - _ .",
+    ),
+    case(
+        "name-too-long-for-a-directory",
+        ["[experiment]", f'name = "{"n" * 236}"', 'metric = "accuracy"', 'mode = "max"'],
+        "experiment.name",
+        2,
+        "is 236 characters long: use at most 235",
     ),
     case(
         "unknown-key",
@@ -242,7 +256,7 @@ ERROR_CASES = [
         with_minimal("[dataset]", "val_fraction = 0"),
         "dataset.val_fraction",
         6,
-        "must be between 0 and 1 (got 0.0)",
+        "must be between 0 and 1 (got 0)",
     ),
     case(
         "synthetic-too-few-samples",
@@ -632,7 +646,7 @@ ERROR_CASES = [
         with_minimal("[scheduler]", 'name = "asha"', "reduction_factor = 1"),
         "scheduler.reduction_factor",
         7,
-        "must be greater than 1 (got 1.0)",
+        "must be greater than 1 (got 1)",
     ),
     case(
         "max-t-above-epochs",
@@ -781,6 +795,137 @@ ERROR_CASES = [
         "hypotheses",
         5,
         "expected [[hypotheses]] tables",
+    ),
+    # What Ray, the searchers or the file system would refuse only after the sweep started
+    case(
+        "seed-negative",
+        with_minimal("seed = -1"),
+        "experiment.seed",
+        5,
+        "must be from 0 to 4294967295 (2**32 - 1), which the search algorithms and NumPy accept"
+        " as a seed (got -1)",
+    ),
+    case(
+        "search-seed-2-to-the-32",
+        with_minimal("[search]", "seed = 4294967296"),
+        "search.seed",
+        6,
+        "(got 4294967296)",
+    ),
+    case(
+        "num-samples-beyond-64-bits",
+        with_minimal("num_samples = 9223372036854775808"),
+        "experiment.num_samples",
+        5,
+        "9223372036854775808 is beyond TOML's 64-bit integers: use one from"
+        " -9223372036854775808 to 9223372036854775807",
+    ),
+    case(
+        "choice-value-beyond-64-bits",
+        with_minimal("[search_space]", "start_filters = { choice = [16, -9223372036854775809] }"),
+        "search_space.start_filters.choice[1]",
+        6,
+        "-9223372036854775809 is beyond TOML's 64-bit integers",
+    ),
+    case(
+        "reduction-factor-inf",
+        with_minimal("[scheduler]", 'name = "asha"', "reduction_factor = inf"),
+        "scheduler.reduction_factor",
+        7,
+        "must be a finite number (got inf)",
+    ),
+    case(
+        "gpu-nan",
+        with_minimal("[resources]", "gpu = nan"),
+        "resources.gpu",
+        6,
+        "must be a finite number (got nan)",
+    ),
+    case(
+        "gpu-minus-one-echoed-as-written",
+        with_minimal("[resources]", "gpu = -1"),
+        "resources.gpu",
+        6,
+        "must not be negative (got -1)",
+    ),
+    case(
+        "too-many-samples-without-a-budget",
+        with_minimal("num_samples = 100001"),
+        "experiment.num_samples",
+        5,
+        "100001 trials would keep the sweep going for days: use at most 100000, or set"
+        " experiment.time_budget_s",
+    ),
+    case(
+        "too-many-grid-trials-without-a-budget",
+        with_minimal(
+            "num_samples = 10000",
+            "[search_space]",
+            "start_filters = { grid = [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192] }",
+            "[search]",
+            'algorithm = "grid"',
+        ),
+        "experiment.num_samples",
+        5,
+        "10000 samples x 11 grid points = 110000 trials",
+    ),
+    case(
+        "time-budget-zero",
+        with_minimal("time_budget_s = 0"),
+        "experiment.time_budget_s",
+        5,
+        "must be more than 0 seconds (got 0)",
+    ),
+    case(
+        "unknown-key-lists-the-valid-ones",
+        with_minimal("[scheduler]", "zzz = 1"),
+        "scheduler.zzz",
+        6,
+        "unknown key 'zzz'; the keys of [scheduler] are name, max_t, grace_period,"
+        " reduction_factor, min_samples_required",
+    ),
+    case(
+        "bidirectional-override-in-a-key",
+        with_minimal('"seed\u202e" = 1'),
+        "experiment.seed\u202e",
+        5,
+        "unknown key 'seed\\u202e' (did you mean 'seed'?)",
+    ),
+    # TOML syntax, in plain words on the line of the mistake
+    case(
+        "unterminated-string",
+        ["[experiment]", 'name = "t', 'metric = "accuracy"', 'mode = "max"'],
+        "",
+        2,
+        "invalid TOML: unterminated string: close the quote on this line",
+    ),
+    case(
+        "inline-table-trailing-comma",
+        with_minimal("[search_space]", "lr = { loguniform = [1e-4, 1e-2], }"),
+        "",
+        6,
+        "invalid TOML: trailing comma in an inline table: remove the ',' before '}'",
+    ),
+    case(
+        "inline-table-across-lines",
+        with_minimal("[search_space]", "lr = { loguniform = [1e-4, 1e-2],", "}"),
+        "",
+        6,
+        "invalid TOML: an inline table { ... } must be on one line",
+    ),
+    case(
+        "table-twice",
+        with_minimal("[experiment]", "seed = 1"),
+        "",
+        5,
+        "invalid TOML: a table [experiment] appears twice (first at line 1): merge them into one",
+    ),
+    case(
+        "array-never-closed",
+        with_minimal("[search]", "points_to_evaluate = [", "  { lr = 1e-3 },", ""),
+        "",
+        6,
+        "invalid TOML: unclosed array: the '[' opened at line 6 has no ']'",
     ),
 ]
 

@@ -20,6 +20,8 @@ from tuneterm.domain.status import SweepStatus, is_live, shown_status
         ("running", False, SweepStatus.CRASHED),
         ("finished", False, SweepStatus.FINISHED),
         ("stopped", True, SweepStatus.STOPPED),
+        ("failed", True, SweepStatus.FAILED),
+        ("failed", False, SweepStatus.FAILED),
         ("crashed", None, SweepStatus.CRASHED),
         ("read-only", None, "read-only"),
     ],
@@ -42,6 +44,7 @@ def test_the_status_shown_follows_the_driver(
         (SweepStatus.FINISHED, True, False),
         (SweepStatus.STOPPED, None, False),
         (SweepStatus.CRASHED, None, False),
+        (SweepStatus.FAILED, True, False),
         ("read-only", True, False),
     ],
 )

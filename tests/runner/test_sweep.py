@@ -121,6 +121,10 @@ def fails_at_two(config):
         tune.report({"score": float(i * config["x"])})
 
 
+def always_fails(config):
+    raise ValueError(f"no luck with x={config['x']} [bold]at all[/]")
+
+
 def slow(config):
     for i in range(1, 1000):
         time.sleep(0.5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tuneterm.cli.usage import UsageError
 from tuneterm.domain.control import ControlAction
@@ -15,8 +16,11 @@ CONTROL_ACTIONS = {
     "resume-trial": ControlAction.RESUME,
 }
 
+if TYPE_CHECKING:
+    from tuneterm.cli.parser import Subparsers
 
-def add_control_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def add_control_parsers(commands: Subparsers) -> None:
     stop = commands.add_parser(
         "stop", help="stop one trial now (reason: user), or the whole sweep with --all"
     )

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from tuneterm.cli.usage import EXIT_USAGE
+from tuneterm.cli.usage import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.summary import SweepSummary, summarize
@@ -26,7 +26,8 @@ _REASON_TEXT = {
 }
 
 ENDED_WELL = frozenset({SweepStatus.FINISHED, SweepStatus.STOPPED})
-"""Final statuses `tuneterm run --headless` exits 0 on."""
+"""Final statuses `tuneterm run --headless` exits 0 on (given a trial reported the metric); it
+exits 1 on the others: FAILED and CRASHED."""
 
 
 class EventPrinter:
@@ -192,24 +193,35 @@ class _InterruptHandler:
 def follow_headless(
     expdir: ExperimentDir, process: subprocess.Popen[bytes], since_seq: int = 0
 ) -> int:
-    """Print the sweep's events (those after `since_seq`) until it ends, then a summary."""
-    print(f"Experiment directory: {expdir.path}", flush=True)
-    previous = signal.signal(signal.SIGINT, _InterruptHandler(process))
+    """Print the sweep's events (those after `since_seq`) until it ends, then a summary; return
+    the exit code, 130 once the user pressed Ctrl-C (the sweep then stops, or goes on alone)."""
+    interrupt = _InterruptHandler(process)
+    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        return _follow_driver(expdir, process, since_seq)
+        print(f"Experiment directory: {expdir.path}", flush=True)
+        code = _follow_driver(expdir, process, since_seq)
     except KeyboardInterrupt:
         print(f"The sweep goes on in the background: {expdir.path}")
-        return 0
+        return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGINT, previous)
+    return EXIT_INTERRUPTED if interrupt.count else code
 
 
 def _follow_driver(expdir: ExperimentDir, process: subprocess.Popen[bytes], since_seq: int) -> int:
-    """The exit code: 2 for a config the driver refused, 0 for a finished or stopped sweep."""
+    """The exit code once the sweep ended: 2 for a config the driver refused, else as
+    `sweep_exit_code` says."""
     with Store.open(expdir.store) as store:
         status = follow(
             store, sys.stdout, lambda: process.poll() is None, str(expdir.path), since_seq=since_seq
         )
         if store.meta().get("config_error"):
             return EXIT_USAGE
-    return 0 if status in ENDED_WELL else 1
+        reported = any(trial.best_metric is not None for trial in store.trials())
+    return sweep_exit_code(status, reported)
+
+
+def sweep_exit_code(status: str, metric_reported: bool) -> int:
+    """0 for a sweep that finished or was stopped with a trial reporting the metric; 1 for one
+    that failed (SweepStatus.FAILED), crashed, or was stopped before the metric was reported."""
+    return EXIT_OK if status in ENDED_WELL and metric_reported else EXIT_FAILED

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tuneterm.domain.text import aligned, format_value, printable
 from tuneterm.storage.experiment import ExperimentInfo, list_experiments
 
+if TYPE_CHECKING:
+    from tuneterm.cli.parser import Subparsers
+
 HEADINGS = ("NAME", "STATUS", "TRIALS", "BEST", "STARTED", "DIRECTORY")
 
 
-def add_ls_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_ls_parser(commands: Subparsers) -> None:
     commands.add_parser("ls", help="list experiments")
 
 

@@ -7,11 +7,14 @@ that use them.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tuneterm.cli.checks import check_command_line
 from tuneterm.cli.control import CONTROL_ACTIONS, add_control_parsers, control_command
 from tuneterm.cli.ls import add_ls_parser, ls_command
+from tuneterm.cli.parser import CommandLineParser
 from tuneterm.cli.report import (
     add_compare_parser,
     add_journal_parser,
@@ -26,9 +29,9 @@ from tuneterm.cli.run import (
     resume_command,
     run_command,
 )
-from tuneterm.cli.usage import UsageError, fail, print_error
+from tuneterm.cli.usage import EXIT_FAILED, EXIT_INTERRUPTED, UsageError, fail, print_error
 from tuneterm.domain.config.spec import ConfigError
-from tuneterm.storage.experiment import default_root
+from tuneterm.storage.experiment import RootError, default_root
 from tuneterm.storage.requests import NoAnswer, RequestRefused
 
 Command = Callable[[argparse.Namespace, Path], int]
@@ -45,10 +48,13 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> CommandLineParser:
     """The whole command line, its commands in the order `--help` lists them."""
-    top = argparse.ArgumentParser(
-        prog="tuneterm", description="Run and watch Ray Tune hyperparameter sweeps."
+    top = CommandLineParser(
+        prog="tuneterm",
+        description="Run and watch Ray Tune hyperparameter sweeps.",
+        epilog="Exit codes: 0 done (a followed sweep finished or was stopped, with a result), "
+        "1 the sweep failed, 2 bad input (nothing started), 130 interrupted (Ctrl-C).",
     )
     top.add_argument(
         "--root",
@@ -57,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
         help="directory holding experiment directories "
         "(default: $TUNETERM_ROOT or ~/tuneterm-experiments)",
     )
-    commands = top.add_subparsers(dest="command", required=True)
+    commands = top.add_commands()
     add_run_parser(commands)
     add_attach_parser(commands)
     add_ls_parser(commands)
@@ -69,13 +75,22 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; bad input is one `error:` line and exit code 2."""
-    args = parser().parse_args(argv)
-    root = (args.root or default_root()).expanduser()
+    """Run one command and return its exit code (README, "Exit codes"); bad input is one
+    `error:` line and exit code 2, Ctrl-C exit code 130."""
     try:
-        return COMMANDS[args.command](args, root)
-    except (ConfigError, UsageError, RequestRefused) as exc:
+        return run_command_line(sys.argv[1:] if argv is None else argv)
+    except (ConfigError, UsageError, RequestRefused, RootError) as exc:
         fail(str(exc))
     except NoAnswer as exc:
         print_error(str(exc))
-        return 1
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def run_command_line(argv: Sequence[str]) -> int:
+    """Parse `argv`, check its paths and address, then run its command."""
+    args = parser().parse_command_line(argv)
+    root = (args.root or default_root()).expanduser()
+    check_command_line(args, root)
+    return COMMANDS[args.command](args, root)

@@ -7,10 +7,9 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from tuneterm.cli.usage import UsageError
 from tuneterm.domain.config.spec import ExperimentConfig
 from tuneterm.domain.text import format_value
-from tuneterm.storage.config_file import load_config
+from tuneterm.storage.config_file import key_error, load_config
 
 
 def bundled_config_dir() -> Path:
@@ -23,7 +22,7 @@ def bundled_config_dir() -> Path:
 
 
 def load_run_config(path: Path | None, overrides: Sequence[str]) -> tuple[Path, ExperimentConfig]:
-    """Load and fully check a config: every problem is a ConfigError/UsageError, Ray not started."""
+    """Load and fully check a config: every problem is a ConfigError, Ray not started."""
     config_path = path if path is not None else bundled_config_dir() / "default.toml"
     config = load_config(config_path, overrides)
     if config.trainable.is_builtin:
@@ -32,24 +31,26 @@ def load_run_config(path: Path | None, overrides: Sequence[str]) -> tuple[Path, 
         try:
             check_dataset(config.to_dict()["dataset"])
         except DatasetUnavailable as exc:
-            raise UsageError(f"{config_path}: {exc.key}: {exc.message}") from None
+            raise key_error(config_path, exc.key, exc.message, overrides) from None
     return config_path, config
 
 
-def check_local_resources(config_path: Path, config: ExperimentConfig) -> None:
+def check_local_resources(
+    config_path: Path, config: ExperimentConfig, overrides: Sequence[str] = ()
+) -> None:
     """A trial asking for more than this machine has would wait forever: refuse it now."""
     cpus = os.cpu_count() or 1
     if config.resources.cpu > cpus:
-        raise UsageError(
-            f"{config_path}: resources.cpu: {format_value(config.resources.cpu)} "
-            f"CPUs per trial, but this machine has {cpus}"
+        message = (
+            f"{format_value(config.resources.cpu)} CPUs per trial, but this machine has {cpus}"
         )
+        raise key_error(config_path, "resources.cpu", message, overrides)
     if config.resources.gpu > 0 and local_gpu_count() == 0:
-        raise UsageError(
-            f"{config_path}: resources.gpu: {format_value(config.resources.gpu)} "
-            "GPU per trial, but this machine has no GPU "
+        message = (
+            f"{format_value(config.resources.gpu)} GPU per trial, but this machine has no GPU "
             "(use --address to run on a cluster that has one)"
         )
+        raise key_error(config_path, "resources.gpu", message, overrides)
 
 
 def local_gpu_count() -> int:

@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tuneterm.cli.usage import EXIT_USAGE, UsageError, print_error
 from tuneterm.domain.config.spec import ConfigError
@@ -16,11 +17,14 @@ from tuneterm.domain.text import printable
 from tuneterm.storage.experiment import ExperimentDir, default_root, list_experiments
 from tuneterm.storage.store import StoreError
 
+if TYPE_CHECKING:
+    from tuneterm.cli.parser import Subparsers
+
 # The journal's modules are imported by the commands that use them: every other command (and the
 # dashboard's launch) builds this parser without paying for them.
 
 
-def add_journal_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_journal_parser(subparsers: Subparsers) -> None:
     journal = subparsers.add_parser(
         "journal", help="print an experiment's journal (Markdown), or write it to a file"
     )
@@ -41,7 +45,7 @@ def add_journal_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     target.add_argument("--output", type=Path, metavar="FILE", help="write the journal to FILE")
 
 
-def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_compare_parser(subparsers: Subparsers) -> None:
     compare = subparsers.add_parser(
         "compare", help="set experiments side by side: best metric, trials, early stops, time"
     )

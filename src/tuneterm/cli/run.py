@@ -10,21 +10,23 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tuneterm.cli.preflight import check_local_resources, load_run_config
-from tuneterm.cli.usage import UsageError
+from tuneterm.cli.usage import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from tuneterm.domain.config.spec import ExperimentConfig
 from tuneterm.domain.status import SweepStatus
 from tuneterm.storage.experiment import ExperimentDir, list_experiments
 from tuneterm.storage.store import Store
 
 if TYPE_CHECKING:
-    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    from tuneterm.cli.parser import Subparsers
+    from tuneterm.storage.sources.protocol import EventSource
 
 
 def add_run_parser(commands: Subparsers) -> None:
@@ -90,11 +92,13 @@ def add_resume_parser(commands: Subparsers) -> None:
 
 def run_command(args: argparse.Namespace, root: Path) -> int:
     """Check the config and where it will run, create the experiment, start its driver."""
+    # The config's checks are loaded here: attaching a dashboard never needs them.
+    from tuneterm.cli.preflight import check_local_resources, load_run_config
     from tuneterm.runner.launch import check_reachable, start_driver
 
     config_path, config = load_run_config(args.config, args.overrides)
     if args.address is None:
-        check_local_resources(config_path, config)
+        check_local_resources(config_path, config, args.overrides)
     elif (problem := check_reachable(args.address)) is not None:
         raise UsageError(f"--address {args.address}: {problem}")
     expdir = create_experiment(root, config_path, config)
@@ -119,9 +123,11 @@ def resume_command(args: argparse.Namespace, root: Path) -> int:
 def attach_command(args: argparse.Namespace, root: Path) -> int:
     """Open the dashboard on the given experiment, or on the most recent one."""
     path = args.directory if args.directory is not None else most_recent_experiment(root)
+    source = open_experiment_source(path)
     if not sys.stdout.isatty():
+        source.close()
         raise UsageError("attach needs a terminal (use `tuneterm ls` or --headless runs)")
-    return open_dashboard(path)
+    return run_dashboard(source, path)
 
 
 def create_experiment(root: Path, config_path: Path, config: ExperimentConfig) -> ExperimentDir:
@@ -171,17 +177,55 @@ def most_recent_experiment(root: Path) -> Path:
 
 def open_dashboard(path: Path) -> int:
     """Run the dashboard on an experiment directory; the sweep itself is never touched."""
+    return run_dashboard(open_experiment_source(path), path)
+
+
+def open_experiment_source(path: Path) -> EventSource:
+    """The events of the experiment at `path` (tuneterm's or plain Ray Tune's); UsageError if
+    it is neither."""
     from tuneterm.storage.sources import open_source
     from tuneterm.storage.sources.protocol import SourceError
-    from tuneterm.ui.app import create_app
 
     try:
-        source = open_source(path)
+        return open_source(path)
     except SourceError as exc:
         raise UsageError(str(exc)) from None
+
+
+def run_dashboard(source: EventSource, path: Path) -> int:
+    """Show `source` until the user quits (exit 0) or a SIGINT arrives (130); closes it."""
+    from tuneterm.ui.app import create_app
+
+    app = create_app(source)
+    interrupt = _DashboardInterrupt(app.exit)
+    previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        message = create_app(source).run()
+        message = app.run()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     finally:
+        signal.signal(signal.SIGINT, previous)
         source.close()
     print(message or f"Experiment directory: {path}")
-    return 0
+    return EXIT_INTERRUPTED if interrupt.count else EXIT_OK
+
+
+class _DashboardInterrupt:
+    """SIGINT while the dashboard runs: close it, as `q` would, and remember why.
+
+    asyncio's own handler would cancel the app's task, which Textual ends as a plain quit.
+    """
+
+    def __init__(self, close: Callable[[], object]) -> None:
+        self.close = close
+        self.count = 0
+
+    def __call__(self, signum: int, frame: object) -> None:
+        import asyncio  # loaded by Textual already: every other command starts without it
+
+        self.count += 1
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise KeyboardInterrupt from None
+        loop.call_soon_threadsafe(self.close)

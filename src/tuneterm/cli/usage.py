@@ -1,4 +1,5 @@
-"""What every command does with bad input: one line on stderr, exit code 2, nothing started."""
+"""Exit codes, and what every command does with bad input: one line on stderr, exit code 2,
+nothing started."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from typing import NoReturn
 
 from tuneterm.domain.text import printable
 
+EXIT_OK = 0
+"""The command did its work; for a followed sweep: it finished (or the user stopped it) and at
+least one trial reported the metric."""
+EXIT_FAILED = 1
+"""A followed sweep failed (its driver crashed, every trial errored, no trial reported the
+metric), or a driver did not answer a request."""
 EXIT_USAGE = 2
+"""Bad input: a command line, path, address or config that cannot work; nothing was started."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C (SIGINT), the shells' 128 + 2."""
 
 
 class UsageError(Exception):
@@ -15,8 +25,8 @@ class UsageError(Exception):
 
 
 def print_error(message: str) -> None:
-    """One `error: ...` line on stderr, with any control characters made visible."""
-    print(f"error: {printable(message)}", file=sys.stderr)
+    """One `error: ...` line on stderr, control characters and newlines made visible."""
+    print(f"error: {printable(message, escape_layout=True)}", file=sys.stderr)
 
 
 def fail(message: str) -> NoReturn:

@@ -14,7 +14,12 @@ class SweepStatus(StrEnum):
     """Shown for CREATED while its driver is alive: Ray is starting."""
     RUNNING = "running"
     FINISHED = "finished"
-    """Every trial ended and the searcher had nothing more to suggest."""
+    """Every trial ended, the searcher had nothing more to suggest, and some trial reported the
+    metric without erroring."""
+    FAILED = "failed"
+    """The sweep ran to its end, but every trial errored or no trial ever reported the metric.
+
+    Nothing was learned: a broken trainable, not a crashed driver (that is CRASHED)."""
     STOPPED = "stopped"
     """The user stopped the whole sweep, or its driver was interrupted."""
     CRASHED = "crashed"

@@ -5,12 +5,29 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NON_PRINTING = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 and C1 controls but tab and newline: ESC, CSI, BEL, ...
+    "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\ud800-\udfff"  # invisible, bidirectional and unpaired surrogates
+)
+_CONTROL = re.compile(f"[{_NON_PRINTING}]")
+_CONTROL_OR_LAYOUT = re.compile(f"[\t\n{_NON_PRINTING}]")
 
 
-def printable(text: str) -> str:
-    """`text` with terminal control characters (ESC, CSI, BEL, ...) shown escaped, not obeyed."""
-    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+def printable(text: str, *, escape_layout: bool = False) -> str:
+    """`text` with control, invisible and bidirectional characters shown escaped (\\x1b, \\u202e).
+
+    A terminal would obey them: move the cursor, or display what follows reversed. With
+    `escape_layout`, tabs and newlines are escaped too, for text that must stay on one line.
+    """
+    pattern = _CONTROL_OR_LAYOUT if escape_layout else _CONTROL
+    return pattern.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    named = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+    return named.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def one_line(text: str, limit: int = 200) -> str:

@@ -9,19 +9,26 @@ then continues the sweep from Ray's experiment state (`Tuner.restore`), keeping 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import logging
 import os
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tuneterm.domain.config.spec import ExperimentConfig
 from tuneterm.domain.control import ControlAction, ControlState
-from tuneterm.domain.status import SweepStatus, TrialStatus
+from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
+from tuneterm.domain.text import one_line
+from tuneterm.domain.trial import Trial
+from tuneterm.runner.connection import RayUnreachable, connect_deadline
 from tuneterm.runner.decisions import StopDecisions
+from tuneterm.runner.launch import check_reachable
 from tuneterm.storage.config_file import config_from_dict
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_service import JournalThread
@@ -29,6 +36,7 @@ from tuneterm.storage.liveness import driver_identity
 from tuneterm.storage.store import Store
 
 EXIT_CONFIG_ERROR = 2
+EXIT_FAILED = 1
 
 SWEEP_NAME = "sweep"
 """Ray Tune's experiment name: its state lives in `<experiment dir>/ray/sweep`."""
@@ -85,13 +93,40 @@ def _run_and_record(
 ) -> int:
     started_at = time.time()
     try:
-        status = _fit(expdir, store, config, address, resume)
+        _fit(expdir, store, config, address, resume)
     except BaseException as exc:
         return _record_failure(store, config, exc)
+    status, message = sweep_outcome(store.trials(), config.experiment.metric)
     if stopped_by_user(store, since=started_at):
-        status = SweepStatus.STOPPED
-    store.record_experiment_ended(status)
-    return 0
+        status, message = SweepStatus.STOPPED, ""
+    store.record_experiment_ended(status, message)
+    return EXIT_FAILED if status is SweepStatus.FAILED else 0
+
+
+def sweep_outcome(trials: Sequence[Trial], metric: str) -> tuple[SweepStatus, str]:
+    """How a sweep whose `fit()` returned ended (STOPPED, FAILED or FINISHED), and why it failed.
+
+    FAILED when every trial errored or none ever reported a finite value of `metric`: such a
+    sweep ran to its end but learned nothing, which a user must not read as "finished". Trials
+    the user stopped say nothing of the trainable: if all were, the sweep finished.
+    """
+    # A sweep ended by a signal leaves trials that never got an end event.
+    if any(trial.status is not TrialStatus.ENDED for trial in trials):
+        return SweepStatus.STOPPED, ""
+    if not trials:
+        return SweepStatus.FAILED, "no trial ran"
+    if all(trial.reason is EndReason.ERROR for trial in trials):
+        return SweepStatus.FAILED, _every_trial_errored(trials)
+    ended_alone = any(trial.reason is not EndReason.USER for trial in trials)
+    if ended_alone and all(trial.best_metric is None for trial in trials):
+        return SweepStatus.FAILED, f"no trial reported a value of {metric!r}"
+    return SweepStatus.FINISHED, ""
+
+
+def _every_trial_errored(trials: Sequence[Trial]) -> str:
+    lines = [line for line in (trials[0].error or "").splitlines() if line.strip()]
+    first = f" (the first: {one_line(lines[-1], 200)})" if lines else ""
+    return f"every trial errored{first}; fix the trainable and start a new run"
 
 
 def reject_stale_requests(store: Store) -> None:
@@ -118,8 +153,8 @@ def _fit(
     config: ExperimentConfig,
     address: str | None,
     resume: bool,
-) -> SweepStatus:
-    ray = _init_ray(address)
+) -> None:
+    ray = _init_ray(address, expdir)
     try:
         # One record of stop decisions, shared by the scheduler and the store callback.
         decisions = StopDecisions()
@@ -132,25 +167,39 @@ def _fit(
         tuner.fit()
     finally:
         ray.shutdown()
-    # A sweep ended by a signal leaves trials that never got an end event.
-    unfinished = [t for t in store.trials() if t.status is not TrialStatus.ENDED]
-    return SweepStatus.STOPPED if unfinished else SweepStatus.FINISHED
 
 
-def _init_ray(address: str | None) -> Any:
-    """Start (or join, given an address) Ray with its output kept quiet; returns the ray module."""
+def _init_ray(address: str | None, expdir: ExperimentDir) -> Any:
+    """Start (or join, given an address) Ray with its output kept quiet; returns the ray module.
+
+    Joining gives up at once on an address that is not Ray's, and after RAY_CONNECT_TIMEOUT_S
+    instead of retrying for minutes."""
+    if address and (problem := check_reachable(address)) is not None:
+        raise RayUnreachable(f"cannot use Ray at {address}: {problem}")
     import ray
 
     _quiet_ray_loggers()
-    # "local" starts a fresh instance even when `ray start` left a cluster (or its stale address
-    # file) on this machine, which a bare ray.init() would try to join.
-    ray.init(
-        address=address or "local",
-        log_to_driver=False,
-        include_dashboard=False,
-        logging_level=logging.WARNING,
+    joining = (
+        connect_deadline(address, functools.partial(_record_unreachable, expdir))
+        if address
+        else contextlib.nullcontext()
     )
+    with joining:
+        # "local" starts a fresh instance even when `ray start` left a cluster (or its stale
+        # address file) on this machine, which a bare ray.init() would try to join.
+        ray.init(
+            address=address or "local",
+            log_to_driver=False,
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+        )
     return ray
+
+
+def _record_unreachable(expdir: ExperimentDir, message: str) -> None:
+    print(f"tuneterm driver: {message}", file=sys.stderr, flush=True)
+    with Store.open(expdir.store) as store:
+        store.record_experiment_ended(SweepStatus.CRASHED, message)
 
 
 def _callbacks(expdir: ExperimentDir, decisions: StopDecisions) -> list[Any]:
@@ -189,6 +238,7 @@ def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig, decisions: StopD
             mode=config.experiment.mode,
             num_samples=config.experiment.num_samples,
             max_concurrent_trials=config.experiment.max_concurrent_trials,
+            time_budget_s=config.experiment.time_budget_s,
             search_alg=space.search_algorithm(config),
             scheduler=_scheduler(expdir, config, decisions),
             # Killing a stopped trial's actor (control.py) would break a reused one.
@@ -259,6 +309,9 @@ def _record_failure(store: Store, config: ExperimentConfig, exc: BaseException) 
     if isinstance(exc, KeyboardInterrupt):
         store.record_experiment_ended(SweepStatus.STOPPED, "interrupted")
         return 130
+    if isinstance(exc, RayUnreachable):
+        store.record_experiment_ended(SweepStatus.CRASHED, str(exc))
+        return 1
     message = " ".join(f"{type(exc).__name__}: {exc}".split())
     store.record_experiment_ended(SweepStatus.CRASHED, message[:500])
     return 1

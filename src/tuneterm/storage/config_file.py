@@ -1,7 +1,6 @@
 """The experiment's TOML file, read and validated against the built-ins and this machine."""
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -9,12 +8,18 @@ from typing import Any
 
 from tuneterm.domain.config.space import ValidationError
 from tuneterm.domain.config.spec import ConfigError, ExperimentConfig
-from tuneterm.domain.config.toml_text import OVERRIDE_SOURCE, apply_override, locate_key
+from tuneterm.domain.config.toml_error import explain_toml_error
+from tuneterm.domain.config.toml_text import (
+    OVERRIDE_SOURCE,
+    apply_override,
+    locate_key,
+    parse_override,
+)
 from tuneterm.domain.config.validation import build_config
 from tuneterm.storage.user_code import UserCodeError, import_trainable
 from tuneterm.trainables.catalog import CATALOG
 
-__all__ = ["LocalWorkspace", "config_from_dict", "load_config"]
+__all__ = ["LocalWorkspace", "config_from_dict", "key_error", "load_config"]
 
 
 class LocalWorkspace:
@@ -50,9 +55,16 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentCo
     try:
         return build_config(data, CATALOG, LocalWorkspace())
     except ValidationError as error:
-        if any(_is_within(error.key, set_key) for set_key in set_keys):
-            raise ConfigError(OVERRIDE_SOURCE, error.key, None, error.message) from None
-        raise ConfigError(file, error.key, locate_key(text, error.key), error.message) from None
+        raise _located(file, text, set_keys, error.key, error.message) from None
+
+
+def key_error(
+    path: str | Path, key: str, message: str, overrides: Sequence[str] = ()
+) -> ConfigError:
+    """A problem found after loading, with `key`, in the file at its line or against `--set`."""
+    file = str(path)
+    set_keys = [_override_key(override) for override in overrides]
+    return _located(file, _read_text(file), set_keys, key, message)
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> ExperimentConfig:
@@ -84,15 +96,21 @@ def _read_text(file: str) -> str:
 def _parse_toml(text: str, file: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        position = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-        if position is None:
-            end = "at end of document" in message
-            line = text.count("\n") + 1 if end else None
-            raise ConfigError(file, "", line, f"invalid TOML: {message}") from None
-        detail = f"{message[: position.start()]} (column {position[2]})"
-        raise ConfigError(file, "", int(position[1]), f"invalid TOML: {detail}") from None
+    except ValueError as error:  # TOMLDecodeError, or an integer Python will not read
+        line, message = explain_toml_error(text, str(error))
+        raise ConfigError(file, "", line, f"invalid TOML: {message}") from None
+
+
+def _located(file: str, text: str, set_keys: Sequence[str], key: str, message: str) -> ConfigError:
+    if any(_is_within(key, set_key) for set_key in set_keys):
+        return ConfigError(OVERRIDE_SOURCE, key, None, message)
+    return ConfigError(file, key, locate_key(text, key), message)
+
+
+def _override_key(override: str) -> str:
+    key = parse_override(override)[0]
+    # search_space.lr.loguniform=[...] replaces all of search_space.lr.
+    return ".".join(key.split(".")[:2])
 
 
 def _is_within(key: str, prefix: str) -> bool:

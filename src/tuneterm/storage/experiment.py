@@ -21,6 +21,34 @@ def default_root() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / "tuneterm-experiments"
 
 
+class RootError(OSError):
+    """The experiments' root is not a directory, and cannot be made one."""
+
+
+def root_problem(root: Path, creating: bool = False) -> str | None:
+    """Why `root` cannot hold experiment directories (or, `creating`, take new ones); None if it
+    can. A root that does not exist yet is fine where the directory above it could make it."""
+    if root.is_dir():
+        return None if not creating or _writable(root) else "is not writable"
+    if os.path.lexists(root):
+        return "is a file, not a directory" if root.exists() else "is a broken symbolic link"
+    ancestor = next(parent for parent in root.parents if os.path.lexists(parent))
+    if not ancestor.is_dir():
+        return f"{ancestor} is a file, not a directory"
+    if creating and not _writable(ancestor):
+        return f"cannot be created: {ancestor} is not writable"
+    return None
+
+
+def _writable(directory: Path) -> bool:
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def _check_root(root: Path, creating: bool) -> None:
+    if (problem := root_problem(root, creating)) is not None:
+        raise RootError(f"{root}: {problem}")
+
+
 @dataclass(frozen=True)
 class ExperimentDir:
     """The files of one experiment, all inside one directory readable by its owner only."""
@@ -57,7 +85,9 @@ class ExperimentDir:
 
     @classmethod
     def create(cls, root: Path, name: str, now: float | None = None) -> ExperimentDir:
-        """Make a new, empty directory `root/<name>-<YYYYmmdd-HHMMSS>` (mode 0700)."""
+        """Make a new, empty directory `root/<name>-<YYYYmmdd-HHMMSS>` (mode 0700); RootError if
+        `root` cannot hold it."""
+        _check_root(root, creating=True)
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         for attempt in range(1000):
@@ -107,7 +137,9 @@ def read_info(path: Path) -> ExperimentInfo:
 
 
 def list_experiments(root: Path) -> list[ExperimentInfo]:
-    """Every experiment under `root`, oldest first; unreadable directories are skipped."""
+    """Every experiment under `root`, oldest first; unreadable directories are skipped, and a
+    root that does not exist yet holds none (RootError for one that cannot be a directory)."""
+    _check_root(root, creating=False)
     if not root.is_dir():
         return []
     infos = []

@@ -127,6 +127,11 @@ def resume_refusal(store: Store, directory: Path) -> str | None:
         return f"the sweep is still running (driver pid {meta.get('driver_pid')})"
     if status == SweepStatus.FINISHED:
         return "the sweep finished; there is nothing to resume"
+    if status == SweepStatus.FAILED:
+        return (
+            "the sweep failed (every trial errored or none reported the metric); "
+            "fix the trainable and start a new run"
+        )
     if meta.get("config_error"):
         return "the sweep stopped on a config error; fix the config and start a new run"
     state = ExperimentDir(directory).ray_storage / "sweep"

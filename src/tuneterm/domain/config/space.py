@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tuneterm.domain.text import printable
+
 DISTRIBUTIONS: tuple[str, ...] = ("choice", "grid", "uniform", "loguniform", "quniform", "randint")
 """The keys of a `{ kind = [...] }` table in [search_space]."""
 
@@ -39,7 +41,15 @@ def require(condition: bool, key: str, message: str) -> None:
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """ " (did you mean 'x'?)" for the closest option, or "" when none is close."""
     matches = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean '{matches[0]}'?)" if matches else ""
+    return f" (did you mean {show(matches[0])}?)" if matches else ""
+
+
+def suggestion(word: str, options: Iterable[str], what: str) -> str:
+    """ " (did you mean 'x'?)" for the closest option, else "; the `what` are a, b, c"."""
+    names = list(options)
+    if hint := did_you_mean(word, names):
+        return hint
+    return f"; the {what} are {', '.join(printable(name, escape_layout=True) for name in names)}"
 
 
 def one_of(value: str, options: Sequence[str], key: str, what: str) -> None:
@@ -49,15 +59,29 @@ def one_of(value: str, options: Sequence[str], key: str, what: str) -> None:
     require(value in options, key, message)
 
 
+_LONGEST_SHOWN = 80
+"""Characters of a string quoted in full; a longer one is cut, its length given."""
+
+
 def show(value: object) -> str:
-    """A value as it is written in TOML, so messages quote what the user typed."""
+    """A value as it is written in TOML, so messages quote what the user typed, made printable."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"'{value}'"
+        return _quoted(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(show(item) for item in value) + "]"
+    if isinstance(value, int) and value.bit_length() > 128:
+        # Python refuses to print integers of more than 4300 digits.
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
     return str(value)
+
+
+def _quoted(text: str) -> str:
+    if len(text) <= _LONGEST_SHOWN:
+        return f"'{printable(text, escape_layout=True)}'"
+    start = printable(text[: _LONGEST_SHOWN - 20], escape_layout=True)
+    return f"'{start}…' ({len(text)} characters)"
 
 
 def describe(value: object) -> str:
@@ -138,7 +162,7 @@ def parse_param(name: str, raw: object, key: str) -> Param:
     require(
         kind in DISTRIBUTIONS,
         key,
-        f"unknown distribution '{kind}'{did_you_mean(kind, DISTRIBUTIONS)}",
+        f"unknown distribution {show(kind)}{suggestion(kind, DISTRIBUTIONS, 'distributions')}",
     )
     require(isinstance(args, list | tuple), key, f"{kind} expects an array, got {describe(args)}")
     return Param(name, kind, _PARSERS[kind](kind, tuple(args), key))
@@ -201,11 +225,11 @@ def check_builtin_space(
     """Check that a built-in trainable knows every parameter and can use every value."""
     for param in params:
         key = f"search_space.{param.name}"
-        hint = did_you_mean(param.name, defaults)
+        hint = suggestion(param.name, defaults, f"hyperparameters of {show(trainable)}")
         require(
             param.name in defaults,
             key,
-            f"'{param.name}' is not a hyperparameter of trainable '{trainable}'{hint}",
+            f"{show(param.name)} is not a hyperparameter of trainable {show(trainable)}{hint}",
         )
         _check_value_kind(param, defaults[param.name], optimizers, key)
 
@@ -225,18 +249,19 @@ def _check_value_kind(param: Param, default: object, optimizers: Sequence[str], 
             require(
                 isinstance(value, bool),
                 key,
-                f"'{param.name}' takes true or false (got {show(value)})",
+                f"{show(param.name)} takes true or false (got {show(value)})",
             )
     else:
         for value in param.values:
-            require(is_number(value), key, f"'{param.name}' takes a number (got {describe(value)})")
+            message = f"{show(param.name)} takes a number (got {describe(value)})"
+            require(is_number(value), key, message)
 
 
 def _listed_values(param: Param, what: str, key: str) -> tuple[Any, ...]:
     require(
         param.kind in _LISTED,
         key,
-        f"'{param.name}' takes {what}: use choice, grid or a plain value, not {param.kind}",
+        f"{show(param.name)} takes {what}: use choice, grid or a plain value, not {param.kind}",
     )
     return param.values
 
@@ -244,25 +269,27 @@ def _listed_values(param: Param, what: str, key: str) -> tuple[Any, ...]:
 def check_point(point: Mapping[str, Any], params: Sequence[Param], key: str) -> None:
     """Check one `points_to_evaluate` entry: every tuned parameter, each with a possible value."""
     by_name = {param.name: param for param in params}
+    tuned = [param.name for param in params if param.is_tuned]
     for name, value in point.items():
         require(
             name in by_name,
             f"{key}.{name}",
-            f"unknown parameter '{name}'{did_you_mean(name, by_name)}",
+            f"unknown parameter {show(name)}{suggestion(name, tuned, 'tuned parameters')}",
         )
         param = by_name[name]
         require(
             param.is_tuned,
             f"{key}.{name}",
-            f"'{name}' is a constant ({show(param.values[0])}): leave it out of the point",
+            f"{show(name)} is a constant ({show(param.values[0])}): leave it out of the point",
         )
         require(
             param.admits(value),
             f"{key}.{name}",
-            f"{show(value)} is not a possible value of '{name}' ({param.describe()})",
+            f"{show(value)} is not a possible value of {show(name)} ({param.describe()})",
         )
     missing = [param.name for param in params if param.is_tuned and param.name not in point]
-    require(not missing, key, f"the point has no value for tuned parameter(s) {', '.join(missing)}")
+    names = printable(", ".join(missing), escape_layout=True)
+    require(not missing, key, f"the point has no value for tuned parameter(s) {names}")
 
 
 def check_search(
@@ -284,19 +311,20 @@ def check_search(
 def check_hypothesis(params: Sequence[Param], parameter: str, expected: Any, key: str) -> None:
     """Check that a hypothesis is about a tuned parameter and expects something it can show."""
     by_name = {param.name: param for param in params}
-    hint = did_you_mean(parameter, by_name)
+    hint = suggestion(parameter, by_name, "parameters in [search_space]")
     require(
         parameter in by_name,
         f"{key}.parameter",
         f"{show(parameter)} is not in [search_space]{hint}",
     )
     param = by_name[parameter]
-    message = f"'{parameter}' is a constant ({show(param.values[0])}), so the sweep cannot test it"
+    constant = show(param.values[0])
+    message = f"{show(parameter)} is a constant ({constant}), so the sweep cannot test it"
     require(param.is_tuned, f"{key}.parameter", message)
     if expected in ("higher", "lower") and not param.admits(expected):
         numeric = all(is_number(value) for value in param.values)
         message = f"{show(expected)} needs a numeric parameter, not {param.describe()}"
         require(numeric, f"{key}.expected", message)
         return
-    message = f"{show(expected)} is not a possible value of '{parameter}' ({param.describe()})"
+    message = f"{show(expected)} is not a possible value of {show(parameter)} ({param.describe()})"
     require(param.admits(expected), f"{key}.expected", message)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tuneterm.domain.config.space import Param
+from tuneterm.domain.text import printable
 
 __all__ = [
     "SECTIONS",
@@ -64,8 +65,11 @@ class ConfigError(Exception):
         self.file, self.key, self.line, self.message = file, key, line, message
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        # Paths, keys and values come from the user: a terminal must show them, not obey them.
+        parts = (self.file, self.key, self.message)
+        file, key, message = (printable(part, escape_layout=True) for part in parts)
+        where = file if self.line is None else f"{file}:{self.line}"
+        return f"{where}: {key}: {message}" if key else f"{where}: {message}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class ExperimentSpec:
     """[experiment]: what the sweep is called and what it optimises."""
 
     name: str
-    """Letters, digits, - _ . only: it names the experiment's directory."""
+    """ASCII letters, digits, - _ . only: it names the experiment's directory."""
     metric: str
     """The reported metric trials are ranked and scheduled by."""
     mode: str
@@ -84,6 +88,8 @@ class ExperimentSpec:
     """At most this many trials at once; None lets the resources decide."""
     seed: int | None = None
     """Seed for the trainables (and the search when [search] has none)."""
+    time_budget_s: float | None = None
+    """End the sweep after this many seconds; None lets it run until every trial is done."""
 
 
 @dataclass(frozen=True)

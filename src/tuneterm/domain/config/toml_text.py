@@ -9,9 +9,9 @@ from typing import Any
 from tuneterm.domain.config.space import (
     DISTRIBUTIONS,
     ValidationError,
-    did_you_mean,
     require,
     show,
+    suggestion,
 )
 from tuneterm.domain.config.spec import SECTIONS, ConfigError
 
@@ -33,7 +33,7 @@ def parse_value(text: str) -> Any:
     raw = text.strip()
     try:
         parsed = tomllib.loads(f"value = {raw}")
-    except tomllib.TOMLDecodeError:
+    except ValueError:  # TOMLDecodeError, or an integer of more than 4300 digits
         return raw
     # "1\nother = 2" parses as two keys: only a single value counts as TOML.
     return parsed["value"] if list(parsed) == ["value"] else raw
@@ -70,23 +70,20 @@ def apply_override(data: dict[str, Any], override: str) -> str:
 def _check_override_key(parts: list[str], key: str) -> None:
     section = parts[0]
     try:
-        require(
-            section in SECTIONS,
-            section,
-            f"unknown table '{section}'{did_you_mean(section, SECTIONS)}",
-        )
+        hint = suggestion(section, SECTIONS, "tables")
+        require(section in SECTIONS, section, f"unknown table {show(section)}{hint}")
         require(section != "hypotheses", key, "hypotheses cannot be set here: edit [[hypotheses]]")
         deepest = 3 if section == "search_space" else 2
         require(len(parts) >= 2, key, f"name a key inside [{section}], e.g. {section}.name")
         require(len(parts) <= deepest, key, f"too many parts: [{section}] holds plain keys")
         if section == "search_space":
             kind = parts[2] if len(parts) == 3 else DISTRIBUTIONS[0]
-            message = f"unknown distribution '{kind}'{did_you_mean(kind, DISTRIBUTIONS)}"
-            require(kind in DISTRIBUTIONS, key, message)
+            hint = suggestion(kind, DISTRIBUTIONS, "distributions")
+            require(kind in DISTRIBUTIONS, key, f"unknown distribution {show(kind)}{hint}")
             return
         names = [field.name for field in dataclasses.fields(SECTIONS[section])]
-        message = f"unknown key '{parts[1]}'{did_you_mean(parts[1], names)}"
-        require(parts[1] in names, key, message)
+        hint = suggestion(parts[1], names, f"keys of [{section}]")
+        require(parts[1] in names, key, f"unknown key {show(parts[1])}{hint}")
     except ValidationError as error:
         raise ConfigError(OVERRIDE_SOURCE, error.key, None, error.message) from None
 
@@ -117,7 +114,8 @@ def _key_positions(text: str) -> Iterator[tuple[int, tuple[str, ...]]]:
     table: tuple[str, ...] = ()
     array_counts: dict[tuple[str, ...], int] = {}
     open_brackets, open_string = 0, ""
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" alone, as tomllib counts them (str.splitlines also splits at \x0c, \u2028).
+    for number, line in enumerate(text.split("\n"), start=1):
         if open_string:
             open_string = "" if open_string in line else open_string
         elif open_brackets > 0:
@@ -137,7 +135,17 @@ def _key_positions(text: str) -> Iterator[tuple[int, tuple[str, ...]]]:
 
 
 def _split_key(dotted: str) -> tuple[str, ...]:
-    return tuple(part.strip("\"'") for part in re.findall(_KEY_PART, dotted))
+    return tuple(_key_name(part) for part in re.findall(_KEY_PART, dotted))
+
+
+def _key_name(part: str) -> str:
+    """A key part as tomllib reads it: quotes removed and, in "...", escapes (\\u202e) decoded."""
+    if not part.startswith('"'):
+        return part.strip("'")
+    try:
+        return next(iter(tomllib.loads(f"{part} = 0")))
+    except tomllib.TOMLDecodeError:
+        return part.strip('"')
 
 
 def _bracket_balance(text: str) -> int:

@@ -5,12 +5,20 @@ directories) are handed in, so that the checks themselves read nothing.
 """
 
 import dataclasses
+import math
 import re
 import types
 import typing
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
+from tuneterm.domain.config.limits import (
+    check_integers,
+    check_name,
+    check_seed,
+    check_space_seeds,
+    check_trial_count,
+)
 from tuneterm.domain.config.space import (
     ValidationError,
     check_builtin_space,
@@ -23,6 +31,7 @@ from tuneterm.domain.config.space import (
     parse_search_space,
     require,
     show,
+    suggestion,
 )
 from tuneterm.domain.config.spec import (
     SECTIONS,
@@ -36,14 +45,14 @@ from tuneterm.domain.config.spec import (
     TrainableCatalog,
     TrainableSpec,
 )
+from tuneterm.domain.text import printable
 
 __all__ = ["Workspace", "build_config", "build_recorded_config"]
 
 _MODES = ("max", "min")
 _ALGORITHMS = ("hyperopt", "random", "grid")
 _SCHEDULERS = ("asha", "median", "fifo")
-_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
-_ENTRY_POINT = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+_ENTRY_POINT = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
 _Spec = TypeVar("_Spec")
 
 
@@ -68,8 +77,10 @@ def build_config(
 ) -> ExperimentConfig:
     """Validate TOML-shaped `data` against what the built-ins offer and what the machine holds."""
     for name in data:
-        require(name in SECTIONS, name, f"unknown table '{name}'{did_you_mean(name, SECTIONS)}")
+        hint = suggestion(name, SECTIONS, "tables")
+        require(name in SECTIONS, name, f"unknown table {show(name)}{hint}")
     require("experiment" in data, "experiment", "missing required table [experiment]")
+    check_integers(data)
     # Section by section in file order, so that the first mistake in the file is reported.
     experiment = _checked_experiment(_section(data, "experiment", ExperimentSpec))
     trainable = _checked_trainable(_section(data, "trainable", TrainableSpec), catalog, workspace)
@@ -85,14 +96,14 @@ def build_config(
         hypotheses=_hypotheses(data.get("hypotheses", [])),
     )
     _check_across_sections(config, catalog)
-    return config
+    return _with_floats(config)
 
 
 def build_recorded_config(data: object) -> ExperimentConfig:
     """A config recorded earlier, read with the type checks only: it was validated when written."""
     require(isinstance(data, dict), "", f"expected a JSON object, got {describe(data)}")
     table = typing.cast(Mapping[str, Any], data)
-    return ExperimentConfig(
+    config = ExperimentConfig(
         experiment=_section(table, "experiment", ExperimentSpec),
         trainable=_section(table, "trainable", TrainableSpec),
         dataset=_section(table, "dataset", DatasetSpec),
@@ -102,6 +113,7 @@ def build_recorded_config(data: object) -> ExperimentConfig:
         resources=_section(table, "resources", ResourceSpec),
         hypotheses=_hypotheses(table.get("hypotheses", [])),
     )
+    return _with_floats(config)
 
 
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -117,10 +129,10 @@ def _section(data: Mapping[str, Any], name: str, spec: type[_Spec]) -> _Spec:
 def _read(spec: type[_Spec], table: Mapping[str, Any], key: str) -> _Spec:
     """Build `spec` from `table`, type-checking every key against the dataclass annotations."""
     fields = {field.name: field for field in dataclasses.fields(spec)}  # type: ignore[arg-type]
+    label = "[[hypotheses]]" if key.startswith("hypotheses") else f"[{key}]"
     for name in table:
-        require(
-            name in fields, f"{key}.{name}", f"unknown key '{name}'{did_you_mean(name, fields)}"
-        )
+        hint = suggestion(name, fields, f"keys of {label}")
+        require(name in fields, f"{key}.{name}", f"unknown key {show(name)}{hint}")
     for name, field in fields.items():
         required = field.default is dataclasses.MISSING
         require(name in table or not required, f"{key}.{name}", "required key is missing")
@@ -136,6 +148,8 @@ def _typed(value: object, hint: object, key: str) -> object:
     for option in options:
         converted = _converted(value, option)
         if converted is not _MISMATCH:
+            finite = not isinstance(converted, float) or math.isfinite(converted)
+            require(finite, key, f"must be a finite number (got {show(value)})")
             return converted
     raise ValidationError(key, f"expected {_type_name(options[0])}, got {describe(value)}")
 
@@ -149,7 +163,8 @@ def _converted(value: object, option: object) -> object:
     if option is int:
         return value if isinstance(value, int) and not isinstance(value, bool) else _MISMATCH
     if option is float:
-        return float(value) if isinstance(value, int | float) and is_number(value) else _MISMATCH
+        # An integer stays one until every check has quoted it as the user wrote it.
+        return value if is_number(value) else _MISMATCH
     if option is str:
         return value if isinstance(value, str) else _MISMATCH
     if isinstance(value, list | tuple) and _is_table_array(value):
@@ -166,6 +181,25 @@ def _is_table_array(value: object) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, dict) for item in value)
 
 
+def _with_floats(config: ExperimentConfig) -> ExperimentConfig:
+    sections = ("experiment", "trainable", "dataset", "search", "scheduler", "resources")
+    specs = {name: _floats(getattr(config, name)) for name in sections}
+    return dataclasses.replace(config, **specs)
+
+
+def _floats(spec: _Spec) -> _Spec:
+    """`spec` with the integers given for its float keys made floats."""
+    hints = typing.get_type_hints(type(spec))
+    fields = dataclasses.fields(spec)  # type: ignore[arg-type]
+    values = {field.name: getattr(spec, field.name) for field in fields}
+    floats = {
+        name: float(value)
+        for name, value in values.items()
+        if is_number(value) and float in (hints[name], *typing.get_args(hints[name]))
+    }
+    return dataclasses.replace(spec, **floats)  # type: ignore[type-var]
+
+
 def _at_least(value: float, minimum: float, key: str) -> None:
     require(value >= minimum, key, f"must be at least {minimum} (got {show(value)})")
 
@@ -176,13 +210,16 @@ def _no_problem(problem: str | None, key: str) -> None:
 
 
 def _checked_experiment(spec: ExperimentSpec) -> ExperimentSpec:
-    name_ok = _NAME.match(spec.name) is not None and spec.name not in (".", "..")
-    require(name_ok, "experiment.name", f"{show(spec.name)} may use only letters, digits, - _ .")
+    check_name(spec.name)
     require(spec.metric != "", "experiment.metric", "must not be empty")
     one_of(spec.mode, _MODES, "experiment.mode", "mode")
     _at_least(spec.num_samples, 1, "experiment.num_samples")
     if spec.max_concurrent_trials is not None:
         _at_least(spec.max_concurrent_trials, 1, "experiment.max_concurrent_trials")
+    check_seed(spec.seed, "experiment.seed")
+    budget = spec.time_budget_s
+    message = f"must be more than 0 seconds (got {show(budget)})"
+    require(budget is None or budget > 0, "experiment.time_budget_s", message)
     return spec
 
 
@@ -195,7 +232,7 @@ def _checked_trainable(
         return spec
     hint = did_you_mean(spec.name, builtins)
     require(
-        _ENTRY_POINT.match(spec.name) is not None,
+        _ENTRY_POINT.fullmatch(spec.name) is not None,
         "trainable.name",
         f"unknown trainable {show(spec.name)}{hint}:"
         f" use {', '.join(builtins)} or package.module:function",
@@ -209,7 +246,8 @@ def _checked_dataset(
 ) -> DatasetSpec:
     one_of(spec.name, catalog.datasets, "dataset.name", "data set")
     fraction = spec.val_fraction
-    require(0 < fraction < 1, "dataset.val_fraction", f"must be between 0 and 1 (got {fraction})")
+    message = f"must be between 0 and 1 (got {show(fraction)})"
+    require(0 < fraction < 1, "dataset.val_fraction", message)
     _at_least(spec.image_size, 1, "dataset.image_size")
     _at_least(spec.num_classes, 2, "dataset.num_classes")
     _at_least(spec.samples, 2 * spec.num_classes, "dataset.samples")
@@ -219,7 +257,7 @@ def _checked_dataset(
         spec = dataclasses.replace(spec, root=workspace.absolute(spec.root))
     if spec.name in catalog.on_disk:
         if spec.root is None:
-            message = f"data set '{spec.name}' is read from disk: set root"
+            message = f"data set {show(spec.name)} is read from disk: set root to its directory"
             raise ValidationError("dataset.root", message)
         _no_problem(workspace.directory_problem(spec.root), "dataset.root")
     return spec
@@ -227,6 +265,7 @@ def _checked_dataset(
 
 def _checked_search(spec: SearchSpec) -> SearchSpec:
     one_of(spec.algorithm, _ALGORITHMS, "search.algorithm", "algorithm")
+    check_seed(spec.seed, "search.seed")
     _at_least(spec.n_initial_points, 1, "search.n_initial_points")
     return spec
 
@@ -237,18 +276,20 @@ def _checked_scheduler(spec: SchedulerSpec) -> SchedulerSpec:
         _at_least(spec.max_t, 1, "scheduler.max_t")
     _at_least(spec.grace_period, 1, "scheduler.grace_period")
     factor = spec.reduction_factor
-    require(factor > 1, "scheduler.reduction_factor", f"must be greater than 1 (got {factor})")
+    message = f"must be greater than 1 (got {show(factor)})"
+    require(factor > 1, "scheduler.reduction_factor", message)
     _at_least(spec.min_samples_required, 1, "scheduler.min_samples_required")
     return spec
 
 
 def _checked_resources(spec: ResourceSpec) -> ResourceSpec:
-    require(spec.cpu > 0, "resources.cpu", f"must be greater than 0 (got {spec.cpu})")
-    require(spec.gpu >= 0, "resources.gpu", f"must not be negative (got {spec.gpu})")
+    require(spec.cpu > 0, "resources.cpu", f"must be greater than 0 (got {show(spec.cpu)})")
+    require(spec.gpu >= 0, "resources.gpu", f"must not be negative (got {show(spec.gpu)})")
     for name, amount in (("cpu", spec.cpu), ("gpu", spec.gpu)):
         # Ray accepts fractions of one unit only: 0.5 GPU, but not 1.5.
-        whole = amount <= 1 or amount.is_integer()
-        require(whole, f"resources.{name}", f"above 1 must be a whole number (got {amount})")
+        whole = amount <= 1 or float(amount).is_integer()
+        message = f"above 1 must be a whole number (got {show(amount)})"
+        require(whole, f"resources.{name}", message)
     return spec
 
 
@@ -277,7 +318,9 @@ def _check_across_sections(config: ExperimentConfig, catalog: TrainableCatalog) 
     if config.trainable.is_builtin:
         _check_builtin(config, catalog)
     search, params = config.search, config.search_space
+    check_space_seeds(params)
     check_search(params, search.algorithm, search.points_to_evaluate)
+    check_trial_count(config)
     _check_scheduler(config)
     for index, hypothesis in enumerate(config.hypotheses):
         key = f"hypotheses[{index}]"
@@ -289,12 +332,13 @@ def _check_builtin(config: ExperimentConfig, catalog: TrainableCatalog) -> None:
     defaults = catalog.hyperparameters[trainable]
     check_builtin_space(config.search_space, trainable, defaults, catalog.optimizers)
     reported = ", ".join(catalog.metrics)
-    message = f"metric {show(metric)} is never reported by trainable '{trainable}'"
+    message = f"metric {show(metric)} is never reported by trainable {show(trainable)}"
     message += f" (it reports {reported})"
     require(metric in catalog.metrics, "experiment.metric", message)
     best = "min" if metric in catalog.lower_is_better else "max"
     better = "lower" if best == "min" else "higher"
-    message = f'{metric} is better when {better}: use mode = "{best}"'
+    shown = printable(metric, escape_layout=True)
+    message = f'{shown} is better when {better}: use mode = "{best}"'
     require(config.experiment.mode == best, "experiment.mode", message)
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from tuneterm.domain.config.space import ValidationError, check_hypothesis, show
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
-from tuneterm.domain.config.toml_text import parse_value
 from tuneterm.domain.hypotheses.verdict import Verdict
 
 
@@ -91,6 +90,8 @@ def check_live_hypothesis(
 def parse_expected(text: str) -> Any:
     """An expected outcome as typed: a TOML value (1e-3, true, "adam") or else the bare text
     ("higher", "lower", adam)."""
+    from tuneterm.domain.config.toml_text import parse_value
+
     return parse_value(text)
 
 

@@ -59,6 +59,7 @@ _MOMENTS: dict[str, str] = {
     SweepStatus.STARTING: "before the sweep started",
     SweepStatus.RUNNING: "while the sweep was running",
     SweepStatus.FINISHED: "after the sweep finished",
+    SweepStatus.FAILED: "after the sweep failed",
     SweepStatus.STOPPED: "after the sweep was stopped",
     SweepStatus.CRASHED: "after the sweep crashed",
 }

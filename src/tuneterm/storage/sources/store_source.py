@@ -20,7 +20,6 @@ from tuneterm.domain.trial import Result
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.liveness import driver_alive, effective_status
 from tuneterm.storage.notebook import hypothesis_entries
-from tuneterm.storage.recorded_config import read_recorded_config
 from tuneterm.storage.store import Store
 
 
@@ -87,6 +86,9 @@ class StoreSource:
 
     def config(self) -> ExperimentConfig | None:
         """Read once (it never changes); None when config.json is missing or unreadable."""
+        # Its checks are loaded with the first screen that needs the config, not at launch.
+        from tuneterm.storage.recorded_config import read_recorded_config
+
         if self._config is None:
             try:
                 self._config = read_recorded_config(ExperimentDir(self.path).config_json)

@@ -36,8 +36,11 @@ STATUS_STYLES: dict[str, str] = {
     SweepStatus.FINISHED: "bold blue",
     SweepStatus.STOPPED: "bold yellow",
     SweepStatus.CRASHED: "bold red",
+    SweepStatus.FAILED: "bold red",
     READ_ONLY_STATUS: "bold cyan",
 }
+_EXPLAINED_STATUSES = frozenset({SweepStatus.CRASHED, SweepStatus.FAILED, SweepStatus.STOPPED})
+"""Statuses shown with the driver's word on why the sweep ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ class SweepFacts:
     """No event has arrived yet: the driver is still starting Ray."""
     driver_alive: bool | None = None
     message: str = ""
-    """Why the sweep ended, when it crashed or was stopped."""
+    """Why the sweep ended, when it crashed, failed or was stopped."""
     state_filter: str | None = None
     """The count key the table is filtered on, if any."""
     feed_error: str | None = None
@@ -69,7 +72,7 @@ def status_text(facts: SweepFacts) -> Text:
     if facts.status == SweepStatus.RUNNING and facts.driver_alive is False:
         return Text("running? (driver not responding)", style="bold red")
     label = printable(facts.status)
-    if facts.status in (SweepStatus.CRASHED, SweepStatus.STOPPED) and facts.message:
+    if facts.status in _EXPLAINED_STATUSES and facts.message:
         label += ": " + one_line(facts.message, 60)
     return Text(label, style=STATUS_STYLES.get(facts.status, "bold"))
 
