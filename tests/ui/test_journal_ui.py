@@ -357,8 +357,10 @@ async def test_notes_newer_than_journal_md_bring_it_up_to_date_on_attach(
     app = make_app(journal_sweep.path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_events(pilot, app, journal_sweep.event_count)
-        await wait_for_workers(pilot, app, "journal-file")
         journal = ExperimentDir(journal_sweep.path).journal
+        # The check runs once the first frame is out (JOURNAL_CATCH_UP_DELAY after mount).
+        await wait_until(pilot, lambda: journal.is_file(), timeout=5.0)
+        await wait_for_workers(pilot, app, "journal-file")
         assert "written by a dashboard that was killed" in journal.read_text()
 
 

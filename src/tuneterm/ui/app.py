@@ -43,6 +43,8 @@ CLOCK_TICK = 1.0
 JOIN_TIMEOUT = 2.0
 FIRST_PAINT_WAIT = 0.5
 """Seconds the first paint waits for the first data, so that an empty table is not drawn first."""
+JOURNAL_CATCH_UP_DELAY = 1.0
+"""Seconds from mount until journal.md is checked against the notes: after the first frame."""
 DATA_RETRY = 0.1
 """Seconds until stale table lines left by a paced data refresh are painted."""
 INGEST_DELAY = 0.05
@@ -106,7 +108,8 @@ class TuneTermApp(ControlActions, JournalActions):
             self._feed.delivered.clear()
             self.post_message(SweepUpdated(changed_trial_ids, event_count, None))
         self._ingest()
-        self.catch_up_journal()
+        # After the first frame: its worker reads the config and notes, and would compete with it.
+        self.set_timer(JOURNAL_CATCH_UP_DELAY, self.catch_up_journal)
         self.set_timer(FIRST_PAINT_WAIT, self._release_first_paint)
 
     async def on_event(self, event: events.Event) -> None:
