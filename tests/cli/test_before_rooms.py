@@ -112,3 +112,26 @@ def test_an_old_experiment_resumes_and_every_trial_ends(
     assert resumed == [False, True]
     assert all(trial.status is TrialStatus.ENDED for trial in trials)
     assert sum(trial.reason is EndReason.COMPLETED for trial in trials) >= 2
+
+
+def test_a_resume_on_an_address_where_no_ray_answers_is_refused_before_a_driver_starts(
+    old_sweep: Path, tmp_path: Path
+) -> None:
+    from tests.runner.test_run_failures import http_server
+
+    with http_server() as address:
+        proc = tuneterm(
+            "resume",
+            str(old_sweep),
+            "--headless",
+            "--address",
+            address,
+            cwd=tmp_path,
+            root=old_sweep.parent,
+            timeout=60,
+        )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith(f"error: resume: --address {address}: an HTTP server answers")
+    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+    with Store.open(old_sweep / "store.sqlite") as store:
+        assert effective_status(store.meta()) == SweepStatus.CRASHED  # untouched

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import os
 import socket
 import threading
@@ -21,7 +22,7 @@ from tests.support import only_experiment, tuneterm
 from tuneterm.domain.config.spec import ExperimentConfig
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.trial import Trial
-from tuneterm.runner.driver import sweep_outcome
+from tuneterm.runner.driver import run_sweep, sweep_outcome
 from tuneterm.runner.launch import check_reachable, start_driver
 from tuneterm.storage.config_file import load_config
 from tuneterm.storage.experiment import ExperimentDir
@@ -255,6 +256,33 @@ def test_a_failed_sweep_shows_red_with_its_reason_and_cannot_be_resumed(tmp_path
         "the sweep failed (every trial errored or none reported the metric); "
         "fix the trainable and start a new run"
     )
+
+
+def test_a_sweep_whose_time_budget_ran_out_finished() -> None:
+    running = Trial("b", {}, TrialStatus.RUNNING)
+    trials = [ended("a", EndReason.COMPLETED, 0.5), running]
+    assert sweep_outcome(trials, "score", spent_budget=60.0) == (
+        SweepStatus.FINISHED,
+        "its time budget of 60 s ran out",
+    )
+    assert sweep_outcome(trials, "score")[0] is SweepStatus.STOPPED
+
+
+def test_a_recorded_config_that_no_longer_passes_ends_the_driver_with_one_line(
+    tmp_path: Path,
+) -> None:
+    expdir = ExperimentDir.create(tmp_path, "demo")
+    source = tmp_path / "tiny.toml"
+    source.write_text(TINY)
+    config = load_config(source).to_dict()
+    config["search"]["seed"] = 2**32
+    expdir.config_json.write_text(json.dumps(config))
+    with Store.create(expdir.store, {"status": SweepStatus.CREATED}) as store:
+        assert run_sweep(expdir, store, None, resume=True) == 2
+        meta = store.meta()
+    assert meta["status"] == SweepStatus.CRASHED and meta["config_error"] is True
+    assert meta["message"].startswith(f"{expdir.config_json}: search.seed: must be from 0")
+    assert "Traceback" not in meta["message"]
 
 
 # -- with Ray --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.summary import summarize
 from tuneterm.storage.experiment import ExperimentDir, list_experiments
 from tuneterm.storage.liveness import effective_status
+from tuneterm.storage.requests import RequestRefused, open_store
 from tuneterm.storage.schema import EVENTS_SCHEMA, SCHEMA_VERSION
 from tuneterm.storage.store import Store, StoreError
 
@@ -248,6 +249,9 @@ def test_a_store_from_a_newer_tuneterm_is_refused_in_one_line(tmp_path: Path) ->
     )
     assert "verdicts" not in tables(path), "a newer store is left as it is"
     assert list_experiments(tmp_path) == []
+    with pytest.raises(RequestRefused) as request:
+        open_store(tmp_path)  # as `stop`, `pause` and `resume` open it
+    assert str(request.value) == str(refused.value)
 
 
 def test_a_new_store_records_this_schema_version(store: Store) -> None:

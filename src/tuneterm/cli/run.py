@@ -107,7 +107,7 @@ def run_command(args: argparse.Namespace, root: Path) -> int:
 
 def resume_command(args: argparse.Namespace, root: Path) -> int:
     """Continue a crashed or stopped sweep with a new driver (Tuner.restore)."""
-    from tuneterm.runner.launch import start_driver
+    from tuneterm.runner.launch import check_reachable, start_driver
     from tuneterm.storage.requests import open_store, resume_refusal
 
     expdir = ExperimentDir(args.directory.resolve())
@@ -116,8 +116,25 @@ def resume_command(args: argparse.Namespace, root: Path) -> int:
             raise UsageError(f"resume: {refusal}")
         address = args.address or store.meta().get("address")
         resumed_after_seq = store.last_seq()
-    process = start_driver(expdir, None if address in (None, "local") else address, resume=True)
+    _check_recorded_config(expdir)
+    address = None if address in (None, "local") else str(address)
+    if address is not None and (problem := check_reachable(address)) is not None:
+        raise UsageError(f"resume: --address {address}: {problem}")
+    process = start_driver(expdir, address, resume=True)
     return watch(args, expdir, process, since_seq=resumed_after_seq)
+
+
+def _check_recorded_config(expdir: ExperimentDir) -> None:
+    """The driver checks the recorded config again (its trainable must import here): a config
+    that no longer passes is refused now, before a driver starts."""
+    from tuneterm.storage.config_file import config_from_dict
+
+    path = expdir.config_json
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"resume: {path}: cannot read the recorded config ({exc})") from None
+    config_from_dict(data, source=str(path))
 
 
 def attach_command(args: argparse.Namespace, root: Path) -> int:

@@ -14,8 +14,8 @@ class SweepStatus(StrEnum):
     """Shown for CREATED while its driver is alive: Ray is starting."""
     RUNNING = "running"
     FINISHED = "finished"
-    """Every trial ended, the searcher had nothing more to suggest, and some trial reported the
-    metric without erroring."""
+    """Every trial ended and the searcher had nothing more to suggest (or the time budget ran
+    out), and some trial reported the metric or the user stopped every trial."""
     FAILED = "failed"
     """The sweep ran to its end, but every trial errored or no trial ever reported the metric.
 

@@ -54,9 +54,11 @@ def connect_deadline(
     try:
         yield
     finally:
+        # Ignore the alarm first: once the block is over it must not raise, nor end the process.
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        backstop.cancel()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        backstop.cancel()
 
 
 def _give_up(message: str, on_stuck: Callable[[str], None]) -> None:

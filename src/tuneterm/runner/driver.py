@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.domain.config.spec import ConfigError, ExperimentConfig
 from tuneterm.domain.control import ControlAction, ControlState
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.text import one_line
@@ -75,9 +75,14 @@ def run_sweep(
     expdir: ExperimentDir, store: Store, address: str | None, resume: bool = False
 ) -> int:
     """Run the sweep to its end; record how it ended. Returns the process exit code."""
-    config = config_from_dict(
-        json.loads(expdir.config_json.read_text()), source=str(expdir.config_json)
-    )
+    try:
+        config = config_from_dict(
+            json.loads(expdir.config_json.read_text()), source=str(expdir.config_json)
+        )
+    except ConfigError as exc:
+        store.set_meta(config_error=True)
+        store.record_experiment_ended(SweepStatus.CRASHED, str(exc))
+        return EXIT_CONFIG_ERROR
     reject_stale_requests(store)
     # journal.md follows the sweep from a thread of its own; its last render sees the end.
     with JournalThread(expdir, config):
@@ -96,22 +101,31 @@ def _run_and_record(
         _fit(expdir, store, config, address, resume)
     except BaseException as exc:
         return _record_failure(store, config, exc)
-    status, message = sweep_outcome(store.trials(), config.experiment.metric)
+    budget = config.experiment.time_budget_s
+    spent = budget is not None and time.time() - started_at >= budget
+    status, message = sweep_outcome(
+        store.trials(), config.experiment.metric, budget if spent else None
+    )
     if stopped_by_user(store, since=started_at):
         status, message = SweepStatus.STOPPED, ""
     store.record_experiment_ended(status, message)
     return EXIT_FAILED if status is SweepStatus.FAILED else 0
 
 
-def sweep_outcome(trials: Sequence[Trial], metric: str) -> tuple[SweepStatus, str]:
+def sweep_outcome(
+    trials: Sequence[Trial], metric: str, spent_budget: float | None = None
+) -> tuple[SweepStatus, str]:
     """How a sweep whose `fit()` returned ended (STOPPED, FAILED or FINISHED), and why it failed.
 
     FAILED when every trial errored or none ever reported a finite value of `metric`: such a
     sweep ran to its end but learned nothing, which a user must not read as "finished". Trials
     the user stopped say nothing of the trainable: if all were, the sweep finished.
     """
-    # A sweep ended by a signal leaves trials that never got an end event.
+    # A sweep ended by a signal leaves trials that never got an end event; so does one whose
+    # time budget (`spent_budget`, when it ran out) ended it: Tune does not tell the callbacks.
     if any(trial.status is not TrialStatus.ENDED for trial in trials):
+        if spent_budget is not None:
+            return SweepStatus.FINISHED, f"its time budget of {spent_budget:g} s ran out"
         return SweepStatus.STOPPED, ""
     if not trials:
         return SweepStatus.FAILED, "no trial ran"
@@ -154,7 +168,13 @@ def _fit(
     address: str | None,
     resume: bool,
 ) -> None:
-    ray = _init_ray(address, expdir)
+    try:
+        ray = _init_ray(address, expdir)
+    except BaseException:
+        # A join that gave up may have started part of Ray in this process.
+        if (started := sys.modules.get("ray")) is not None:
+            started.shutdown()
+        raise
     try:
         # One record of stop decisions, shared by the scheduler and the store callback.
         decisions = StopDecisions()

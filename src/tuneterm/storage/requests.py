@@ -44,7 +44,9 @@ def open_store(directory: Path) -> Store:
     expdir = ExperimentDir(directory)
     try:
         return Store.open(expdir.store)
-    except StoreError:
+    except StoreError as exc:
+        if expdir.store.is_file():
+            raise RequestRefused(str(exc)) from None
         raise RequestRefused(f"{directory}: not a tuneterm experiment directory") from None
 
 

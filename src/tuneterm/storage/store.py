@@ -195,7 +195,8 @@ class Store(NotebookMixin, ControlsMixin):
     def record_experiment_ended(
         self, status: SweepStatus, message: str = "", now: float | None = None
     ) -> None:
-        """The sweep ended, FINISHED, STOPPED or CRASHED; trials still running were interrupted."""
+        """The sweep ended (FINISHED, FAILED, STOPPED or CRASHED); trials still running were
+        interrupted."""
         now = time.time() if now is None else now
         with _transaction(self._conn):
             self.append_event(

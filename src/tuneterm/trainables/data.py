@@ -1,7 +1,7 @@
 """Data sets for the built-in trainables, loaded into memory as numpy arrays.
 
-Only numpy is imported at module level: `check_dataset` runs in the UI and driver processes, which
-must not pay for torch, Pillow or scikit-learn. Nothing here ever downloads anything.
+Only numpy is imported at module level: `check_dataset` runs in `tuneterm run` before anything
+starts, which must not pay for torch, Pillow or scikit-learn. Nothing here ever downloads anything.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ VERDICT_STYLES = {
 }
 HypothesisCheck = Callable[[Hypothesis], str | None]
 """Says what is wrong with a hypothesis (one line), or None when it can be saved."""
-FIELDS = ("id", "statement", "parameter", "expected", "reasoning")
 
 
 class VerdictModal(ModalScreen[str | None]):
