@@ -1,7 +1,8 @@
 """Built-in Ray Tune trainables (a torch CNN and MLP) and the data sets they train on.
 
 Importing this package (or its torch-free `catalog`, which storage reads to check configs) loads
-nothing heavy: numpy comes with `data` (`tuneterm run` checks data sets through it), and torch (about two seconds to import) with the trial processes that actually train.
+nothing heavy: numpy comes with `data` (`tuneterm run` checks data sets through it), and torch
+(about two seconds to import) with the trial processes that actually train.
 """
 
 from __future__ import annotations
