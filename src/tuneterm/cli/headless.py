@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from tuneterm.cli.usage import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.summary import SweepSummary, summarize
 from tuneterm.domain.text import format_config, format_value, one_line, printable

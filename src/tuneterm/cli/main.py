@@ -29,8 +29,9 @@ from tuneterm.cli.run import (
     resume_command,
     run_command,
 )
-from tuneterm.cli.usage import EXIT_FAILED, EXIT_INTERRUPTED, UsageError, fail, print_error
+from tuneterm.cli.usage import UsageError, fail, print_error
 from tuneterm.domain.config.spec import ConfigError
+from tuneterm.domain.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
 from tuneterm.storage.experiment import RootError, default_root
 from tuneterm.storage.requests import NoAnswer, RequestRefused
 

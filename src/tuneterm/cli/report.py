@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tuneterm.cli.usage import EXIT_USAGE, UsageError, print_error
+from tuneterm.cli.usage import UsageError, print_error
 from tuneterm.domain.config.spec import ConfigError
+from tuneterm.domain.exit_codes import EXIT_USAGE
 from tuneterm.domain.text import printable
 from tuneterm.storage.experiment import ExperimentDir, default_root, list_experiments
 from tuneterm.storage.store import StoreError

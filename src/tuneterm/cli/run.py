@@ -18,8 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tuneterm.cli.usage import EXIT_INTERRUPTED, EXIT_OK, UsageError
+from tuneterm.cli.usage import UsageError
 from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.domain.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from tuneterm.domain.status import SweepStatus
 from tuneterm.storage.experiment import ExperimentDir, list_experiments
 from tuneterm.storage.store import Store

@@ -23,6 +23,7 @@ from typing import Any
 
 from tuneterm.domain.config.spec import ConfigError, ExperimentConfig
 from tuneterm.domain.control import ControlAction, ControlState
+from tuneterm.domain.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.text import one_line
 from tuneterm.domain.trial import Trial
@@ -34,9 +35,6 @@ from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_service import JournalThread
 from tuneterm.storage.liveness import driver_identity
 from tuneterm.storage.store import Store
-
-EXIT_CONFIG_ERROR = 2
-EXIT_FAILED = 1
 
 SWEEP_NAME = "sweep"
 """Ray Tune's experiment name: its state lives in `<experiment dir>/ray/sweep`."""
@@ -82,7 +80,7 @@ def run_sweep(
     except ConfigError as exc:
         store.set_meta(config_error=True)
         store.record_experiment_ended(SweepStatus.CRASHED, str(exc))
-        return EXIT_CONFIG_ERROR
+        return EXIT_USAGE
     reject_stale_requests(store)
     # journal.md follows the sweep from a thread of its own; its last render sees the end.
     with JournalThread(expdir, config):
@@ -109,7 +107,7 @@ def _run_and_record(
     if stopped_by_user(store, since=started_at):
         status, message = SweepStatus.STOPPED, ""
     store.record_experiment_ended(status, message)
-    return EXIT_FAILED if status is SweepStatus.FAILED else 0
+    return EXIT_FAILED if status is SweepStatus.FAILED else EXIT_OK
 
 
 def sweep_outcome(
@@ -325,16 +323,16 @@ def _record_failure(store: Store, config: ExperimentConfig, exc: BaseException) 
             SweepStatus.CRASHED,
             f"experiment.metric: {missing} (set experiment.metric to one of those)",
         )
-        return EXIT_CONFIG_ERROR
+        return EXIT_USAGE
     if isinstance(exc, KeyboardInterrupt):
         store.record_experiment_ended(SweepStatus.STOPPED, "interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     if isinstance(exc, RayUnreachable):
         store.record_experiment_ended(SweepStatus.CRASHED, str(exc))
-        return 1
+        return EXIT_FAILED
     message = " ".join(f"{type(exc).__name__}: {exc}".split())
     store.record_experiment_ended(SweepStatus.CRASHED, message[:500])
-    return 1
+    return EXIT_FAILED
 
 
 def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
