@@ -4,8 +4,12 @@ tests: every figure the journal shows can be computed by hand from the tables be
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.hypotheses.verdict import Verdict
@@ -109,3 +113,14 @@ def record_sweep(store: Store, finished: bool = True) -> None:
     store.record_verdict("H1", Verdict.CONFIRMED, "batch norm trials lead", now=T0 + 70)
     if finished:
         store.record_experiment_ended(SweepStatus.FINISHED, now=T0 + 100)
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Times in the journal are local: pin the zone so the expected text is fixed. Autouse in
+    every test module that imports it."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

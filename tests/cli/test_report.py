@@ -4,13 +4,15 @@ and bad input as one line naming the path with exit code 2."""
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.journal_support import new_experiment, record_sweep
+from tests.journal_support import (
+    new_experiment,
+    record_sweep,
+    utc,  # noqa: F401
+)
 from tuneterm.cli.report import (
     add_compare_parser,
     add_journal_parser,
@@ -18,15 +20,6 @@ from tuneterm.cli.report import (
     journal_command,
 )
 from tuneterm.storage.experiment import ExperimentDir
-
-
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def parse(*argv: str) -> argparse.Namespace:

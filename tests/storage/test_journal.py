@@ -7,7 +7,6 @@ import os
 import statistics
 import textwrap
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RayHead
-from tests.journal_support import T0, config, new_experiment, record_sweep
+from tests.journal_support import (
+    T0,
+    config,
+    new_experiment,
+    record_sweep,
+    utc,  # noqa: F401
+)
 from tests.support import only_experiment, ray_results, tuneterm, wait_for
 from tuneterm.domain.journal.data import JournalError
 from tuneterm.domain.journal.render import render_journal
@@ -32,16 +37,6 @@ from tuneterm.storage.journal_file import (
 )
 from tuneterm.storage.journal_service import JournalKeeper, JournalService, JournalThread
 from tuneterm.storage.store import Store
-
-
-@pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Times in the journal are local: pin the zone so the expected text is fixed."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.fixture
