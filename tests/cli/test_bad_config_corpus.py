@@ -339,7 +339,7 @@ CORPUS = [
         TINY,
         "--set: experiment.qqq: ",
         "unknown key 'qqq'; the keys of [experiment] are name, metric, mode, num_samples,"
-        " max_concurrent_trials, seed, time_budget_s",
+        " max_concurrent_trials, seed, time_budget_s, metrics",
         "experiment.qqq=1",
     ),
     # TOML syntax in plain words, on the line of the mistake

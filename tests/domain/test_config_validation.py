@@ -261,7 +261,7 @@ def test_integers_are_quoted_as_written_and_kept_as_floats() -> None:
             experiment(qqq=1),
             "experiment.qqq",
             "; the keys of [experiment] are name, metric, mode, num_samples,"
-            " max_concurrent_trials, seed, time_budget_s",
+            " max_concurrent_trials, seed, time_budget_s, metrics",
         ),
         (
             {"qqq": {}},

@@ -160,6 +160,7 @@ def create_experiment(root: Path, config_path: Path, config: ExperimentConfig) -
             "name": config.experiment.name,
             "metric": config.experiment.metric,
             "mode": config.experiment.mode,
+            "metrics": [list(pair) for pair in config.experiment.objectives],
             "status": SweepStatus.CREATED,
             "created_at": time.time(),
             "config_path": str(config_path.resolve()),

@@ -90,6 +90,16 @@ class ExperimentSpec:
     """Seed for the trainables (and the search when [search] has none)."""
     time_budget_s: float | None = None
     """End the sweep after this many seconds; None lets it run until every trial is done."""
+    metrics: Any = None
+    """Further metrics, name -> "max" or "min": shown, and weighed in the Pareto front; `metric`
+    alone drives the scheduler and the search. A TOML table, e.g. `{ val_loss = "min" }`."""
+
+    @property
+    def objectives(self) -> tuple[tuple[str, str], ...]:
+        """Every metric with its mode, `metric` first."""
+        further = self.metrics if isinstance(self.metrics, dict) else {}
+        pairs = [(str(name), str(mode)) for name, mode in further.items() if name != self.metric]
+        return ((self.metric, self.mode), *pairs)
 
 
 @dataclass(frozen=True)

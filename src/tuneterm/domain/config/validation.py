@@ -213,6 +213,7 @@ def _checked_experiment(spec: ExperimentSpec) -> ExperimentSpec:
     check_name(spec.name)
     require(spec.metric != "", "experiment.metric", "must not be empty")
     one_of(spec.mode, _MODES, "experiment.mode", "mode")
+    _check_further_metrics(spec)
     _at_least(spec.num_samples, 1, "experiment.num_samples")
     if spec.max_concurrent_trials is not None:
         _at_least(spec.max_concurrent_trials, 1, "experiment.max_concurrent_trials")
@@ -221,6 +222,20 @@ def _checked_experiment(spec: ExperimentSpec) -> ExperimentSpec:
     message = f"must be more than 0 seconds (got {show(budget)})"
     require(budget is None or budget > 0, "experiment.time_budget_s", message)
     return spec
+
+
+def _check_further_metrics(spec: ExperimentSpec) -> None:
+    further = spec.metrics
+    if further is None:
+        return
+    message = f'expected a table of metric = "max" or "min", got {describe(further)}'
+    require(isinstance(further, dict), "experiment.metrics", message)
+    for name, mode in further.items():
+        key = f"experiment.metrics.{name}"
+        require(isinstance(mode, str), key, f'expected "max" or "min", got {describe(mode)}')
+        one_of(mode, _MODES, key, "mode")
+        same = f"is experiment.metric already; its mode is experiment.mode ({show(spec.mode)})"
+        require(name != spec.metric or mode == spec.mode, key, same)
 
 
 def _checked_trainable(

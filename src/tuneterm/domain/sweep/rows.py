@@ -3,7 +3,9 @@ notices of refused control requests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from tuneterm.domain.control import ControlAction, TrialView
@@ -29,6 +31,8 @@ PENDING_LABELS = {
     ControlAction.STOP_ALL: "stopping sweep…",
 }
 """What a row (or, for STOP_ALL, the sweep) shows while the driver has not answered a request."""
+NO_VALUES: Mapping[str, float] = MappingProxyType({})
+"""The `others` of a trial in a single-metric sweep (shared, read-only)."""
 _VERBS = {
     ControlAction.STOP: "stop",
     ControlAction.PAUSE: "pause",
@@ -82,6 +86,17 @@ class TrialRow:
     """The traceback text of an errored trial."""
     pending_action: str | None = None
     """A control request the driver has not answered yet, as shown: "stopping…", "pausing…"."""
+    others: Mapping[str, float] = field(default_factory=lambda: NO_VALUES)
+    """The last finite value of each of the sweep's further metrics (not the first, which is
+    `last_metric`), by name; a metric not reported yet is absent."""
+    other_bests: Mapping[str, float] = field(default_factory=lambda: NO_VALUES)
+    """The best value so far of each further metric, by that metric's own mode."""
+
+    def value(self, metric: str, primary: str, *, best: bool = False) -> float | None:
+        """The last (or best) value of `metric`, where `primary` names the sweep's first metric."""
+        if metric == primary:
+            return self.best_metric if best else self.last_metric
+        return (self.other_bests if best else self.others).get(metric)
 
     @property
     def category(self) -> str:
@@ -132,6 +147,8 @@ class TrialRecord:
         "iteration",
         "last_metric",
         "last_seen",
+        "other_bests",
+        "others",
         "pending_action",
         "reason",
         "row",
@@ -157,6 +174,9 @@ class TrialRecord:
         self.error: str | None = None
         self.pending_action: str | None = None
         self.history = MetricHistory()
+        self.others: dict[str, float] | None = None
+        """Last values of the further metrics; None until one is reported."""
+        self.other_bests: dict[str, float] | None = None
         self.row: TrialRow | None = None
 
     def end(self, reason: EndReason | None, iteration: int | None, now: float) -> None:
@@ -185,6 +205,8 @@ class TrialRecord:
                 self.last_seen,
                 self.error,
                 self.pending_action,
+                NO_VALUES if self.others is None else MappingProxyType(dict(self.others)),
+                NO_VALUES if self.other_bests is None else MappingProxyType(dict(self.other_bests)),
             )
         return self.row
 

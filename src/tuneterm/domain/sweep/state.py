@@ -20,6 +20,7 @@ from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.sweep.history import MetricHistory
+from tuneterm.domain.sweep.metrics import Objective, objectives_of, record_others
 from tuneterm.domain.sweep.ordering import (
     FILTERED_OUT,
     OrderCache,
@@ -34,6 +35,7 @@ from tuneterm.domain.sweep.rows import (
     TrialRecord,
     TrialRow,
 )
+from tuneterm.domain.sweep.tuned import DifferingKeys
 
 _NOTICES_KEPT = 50
 _INF = math.inf
@@ -50,8 +52,9 @@ class SweepState:
         self.lock = threading.Lock()
         """Held by whoever applies events or reads the state."""
         self.name = str(meta.get("name", ""))
-        self.metric = str(meta.get("metric") or "")
-        self.mode = "min" if meta.get("mode") == "min" else "max"
+        self.metrics: tuple[Objective, ...] = objectives_of(meta)
+        """Every metric with its mode; the first drives the scheduler and the search."""
+        self.metric, self.mode = self.metrics[0]
         self.status = str(meta.get("status", SweepStatus.CREATED))
         self.started_at: float | None = meta.get("started_at")
         self.ended_at: float | None = meta.get("ended_at")
@@ -67,9 +70,7 @@ class SweepState:
         self._declared_tuned = [str(n) for n in declared] if isinstance(declared, list) else None
         self._records: dict[str, TrialRecord] = {}
         self._best: TrialRecord | None = None
-        self._first_config: dict[str, Any] = {}
-        self._differing: set[str] = set()
-        self._configs_seen = 0
+        self._differing = DifferingKeys()
         self._order_cache: OrderCache | None = None
         self._order_dirty: set[str] = set()
         """Trials changed since the last `order`, whose sort keys may have changed."""
@@ -83,6 +84,7 @@ class SweepState:
         metric = self.metric
         maximize = self.mode == "max"
         result_kind = EventKind.RESULT
+        others = self.metrics[1:]
         results = 0
         for event in events:
             if event.kind != result_kind:
@@ -110,6 +112,8 @@ class SweepState:
                 if best is None or (value > best if maximize else value < best):
                     record.best_metric = value
                     self._consider_best(record)
+            if others:
+                record_others(record, others, event.data)
             changed.add(trial_id)
         self.results_seen += results
         self._order_dirty |= changed
@@ -157,13 +161,13 @@ class SweepState:
         plain = {sys.intern(str(key)): value for key, value in items}
         record = self._records.get(trial_id)
         if record is None:
-            self._observe_config(plain)
+            self._differing.observe(plain)
             self._add_trial(trial_id, plain, now)
             return
         # A restart after a restore or a resume: the store keeps config and start time too.
         if not record.config and plain:
             record.config = plain
-            self._observe_config(plain)
+            self._differing.observe(plain)
         record.status, record.category = TrialStatus.RUNNING, TrialStatus.RUNNING.value
         record.reason = record.stop_iteration = record.ended_at = record.error = None
         if record.pending_action == PENDING_LABELS[ControlAction.RESUME]:
@@ -278,21 +282,6 @@ class SweepState:
         if incumbent is None or (value > incumbent if self.mode == "max" else value < incumbent):
             self._best = record
 
-    def _observe_config(self, config: dict[str, Any]) -> None:
-        """Track which hyperparameters differ between trials, one config at a time."""
-        first, differing = self._first_config, self._differing
-        self._configs_seen += 1
-        if self._configs_seen == 1:
-            first.update(config)
-            return
-        for key, value in config.items():
-            if key not in first:
-                first[key] = value
-                differing.add(key)
-            elif key not in differing and not _same_value(first[key], value):
-                differing.add(key)
-        differing.update(key for key in first if key not in config)
-
     # -- reading -----------------------------------------------------------------------------
 
     @property
@@ -300,7 +289,7 @@ class SweepState:
         """Tuned hyperparameter names: the sweep's own list, else the config keys that differ."""
         if self._declared_tuned is not None:
             return list(self._declared_tuned)
-        return [key for key in self._first_config if key in self._differing]
+        return self._differing.names()
 
     def __len__(self) -> int:
         return len(self._records)
@@ -386,7 +375,3 @@ def _action(value: Any) -> ControlAction | None:
         return ControlAction(str(value))
     except ValueError:
         return None
-
-
-def _same_value(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and bool(a == b)
