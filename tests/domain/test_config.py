@@ -17,7 +17,7 @@ from tuneterm.storage.config_file import config_from_dict, load_config
 from tuneterm.trainables.catalog import BUILTIN_HYPERPARAMETERS, BUILTIN_METRICS, OPTIMIZERS
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-SHIPPED = ("default", "batchnorm_lr", "mlp_grid", "tpe_median", "factorial")
+SHIPPED = ("default", "batchnorm_lr", "mlp_grid", "tpe_median", "optuna_median", "factorial")
 
 MINIMAL = ["[experiment]", 'name = "t"', 'metric = "accuracy"', 'mode = "max"']
 """Lines 1-4 of most cases, so that a case's own lines start at line 5."""
@@ -522,7 +522,7 @@ ERROR_CASES = [
         ),
         "search.points_to_evaluate",
         9,
-        "only used by algorithm \"hyperopt\" (algorithm is 'random')",
+        "only used by algorithms \"hyperopt\" and \"optuna\" (algorithm is 'random')",
     ),
     case(
         "point-unknown-parameter",

@@ -42,13 +42,26 @@ def param_space(config: ExperimentConfig) -> dict[str, Any]:
 def search_algorithm(config: ExperimentConfig) -> Searcher | SearchAlgorithm:
     search = config.search
     seed = search.seed if search.seed is not None else config.experiment.seed
+    points = [dict(point) for point in search.points_to_evaluate] or None
+    if search.algorithm == "optuna":
+        return _optuna_search(points, search.n_initial_points, seed)
     if search.algorithm == "hyperopt":
         return HyperOptSearch(
-            points_to_evaluate=[dict(point) for point in search.points_to_evaluate] or None,
+            points_to_evaluate=points,
             n_initial_points=search.n_initial_points,
             random_state_seed=seed,
         )
     return BasicVariantGenerator(random_state=seed)
+
+
+def _optuna_search(points: list[dict[str, Any]] | None, startup: int, seed: int | None) -> Searcher:
+    """Optuna's TPE sampler; its import is checked when the config is (the `optuna` extra)."""
+    import optuna
+    from ray.tune.search.optuna import OptunaSearch
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial otherwise
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
+    return OptunaSearch(sampler=sampler, points_to_evaluate=points)
 
 
 def scheduler(config: ExperimentConfig) -> TrialScheduler:

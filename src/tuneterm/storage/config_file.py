@@ -1,5 +1,6 @@
 """The experiment's TOML file, read and validated against the built-ins and this machine."""
 
+import importlib.util
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,10 @@ class LocalWorkspace:
         except UserCodeError as error:
             return str(error)
         return None
+
+    def has_module(self, module: str) -> bool:
+        """Whether `module` is installed here; found without importing it."""
+        return importlib.util.find_spec(module) is not None
 
 
 def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentConfig:

@@ -292,18 +292,23 @@ def check_point(point: Mapping[str, Any], params: Sequence[Param], key: str) -> 
     require(not missing, key, f"the point has no value for tuned parameter(s) {names}")
 
 
+_MODELLED = {"hyperopt": "HyperOpt", "optuna": "Optuna"}
+"""The model-based search algorithms, which take first points and cannot search a grid."""
+
+
 def check_search(
     params: Sequence[Param], algorithm: str, points: Sequence[Mapping[str, Any]]
 ) -> None:
     """Check that the [search] algorithm can search these parameters from these points."""
     grids = [param.name for param in params if param.kind == "grid"]
-    if algorithm == "hyperopt" and grids:
-        message = 'HyperOpt cannot search a grid: use algorithm "grid" or "random", or a choice'
+    if algorithm in _MODELLED and grids:
+        name = _MODELLED[algorithm]
+        message = f'{name} cannot search a grid: use algorithm "grid" or "random", or a choice'
         raise ValidationError(f"search_space.{grids[0]}", message)
     message = 'algorithm "grid" needs at least one { grid = [...] } parameter in [search_space]'
     require(algorithm != "grid" or bool(grids), "search.algorithm", message)
-    message = f'only used by algorithm "hyperopt" (algorithm is {show(algorithm)})'
-    require(algorithm == "hyperopt" or not points, "search.points_to_evaluate", message)
+    message = f'only used by algorithms "hyperopt" and "optuna" (algorithm is {show(algorithm)})'
+    require(algorithm in _MODELLED or not points, "search.points_to_evaluate", message)
     for index, point in enumerate(points):
         check_point(point, params, f"search.points_to_evaluate[{index}]")
 

@@ -145,13 +145,14 @@ class SearchSpec:
     """[search]: how the next trial's hyperparameters are chosen."""
 
     algorithm: str = "hyperopt"
-    """"hyperopt" (TPE), "random" or "grid"."""
+    """"hyperopt" (TPE), "optuna" (Optuna's TPE; `pip install 'tuneterm[optuna]'`), "random" or
+    "grid"."""
     seed: int | None = None
     """Seed for the search algorithm."""
     points_to_evaluate: tuple[dict[str, Any], ...] = ()
-    """Configurations HyperOpt tries first, each naming every tuned parameter."""
+    """Configurations HyperOpt or Optuna tries first, each naming every tuned parameter."""
     n_initial_points: int = 20
-    """Random trials HyperOpt runs before its model takes over."""
+    """Random trials HyperOpt or Optuna runs before its model takes over."""
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from tuneterm.domain.text import printable
 __all__ = ["Workspace", "build_config", "build_recorded_config"]
 
 _MODES = ("max", "min")
-_ALGORITHMS = ("hyperopt", "random", "grid")
+_ALGORITHMS = ("hyperopt", "optuna", "random", "grid")
 _SCHEDULERS = ("asha", "median", "fifo")
 _ENTRY_POINT = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
 _Spec = TypeVar("_Spec")
@@ -69,6 +69,10 @@ class Workspace(Protocol):
 
     def entry_point_problem(self, entry_point: str) -> str | None:
         """Why "package.module:function" does not import to a callable; None when it does."""
+        ...
+
+    def has_module(self, module: str) -> bool:
+        """Whether `module` can be imported here (an optional dependency is installed)."""
         ...
 
 
@@ -90,7 +94,7 @@ def build_config(
         trainable=trainable,
         dataset=dataset,
         search_space=parse_search_space(_table(data, "search_space")),
-        search=_checked_search(_section(data, "search", SearchSpec)),
+        search=_checked_search(_section(data, "search", SearchSpec), workspace),
         scheduler=_checked_scheduler(_section(data, "scheduler", SchedulerSpec)),
         resources=_checked_resources(_section(data, "resources", ResourceSpec)),
         hypotheses=_hypotheses(data.get("hypotheses", [])),
@@ -278,8 +282,11 @@ def _checked_dataset(
     return spec
 
 
-def _checked_search(spec: SearchSpec) -> SearchSpec:
+def _checked_search(spec: SearchSpec, workspace: Workspace) -> SearchSpec:
     one_of(spec.algorithm, _ALGORITHMS, "search.algorithm", "algorithm")
+    if spec.algorithm == "optuna" and not workspace.has_module("optuna"):
+        message = "Optuna is not installed: pip install 'tuneterm[optuna]'"
+        raise ValidationError("search.algorithm", message)
     check_seed(spec.seed, "search.seed")
     _at_least(spec.n_initial_points, 1, "search.n_initial_points")
     return spec
