@@ -4,7 +4,8 @@ Ray Tune's `storage_path/<experiment>/` holds one directory per trial (`params.j
 with one JSON object per report, `error.txt` if it failed) and `experiment_state-<ts>.json`, whose
 newest copy says each trial's status. `RayDirSource` follows those files as they grow and turns
 them into the same events a tuneterm store holds. The state file is Ray-internal (read defensively);
-`tuner.pkl` and the searcher state need Ray to unpickle, so the metric and mode may be guessed.
+`tuner.pkl` is read inertly (tuner_state.py) for the metric, its mode and the scheduler, so that a
+trial the scheduler stopped shows so; without it, the metric and mode are guessed.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from tuneterm.storage.sources.raydir_state import (
     read_experiment_state,
     trial_end,
 )
+from tuneterm.storage.sources.tuner_state import TunerFacts, read_tuner_facts
 
 _CHUNK = 4 << 20
 
@@ -81,19 +83,22 @@ class RayDirSource:
         self._state_key: tuple[str, int, int] | None = None
         self._metric: str | None = None
         self._reported_status: SweepStatus | None = None
+        self._tuner: TunerFacts | None = None
+        self._tuner_read = False
 
     # -- the EventSource protocol ----------------------------------------------------------
 
     def meta(self) -> dict[str, Any]:
         """Name (the directory's), metric and mode (Ray's if recorded, else guessed), status."""
         state = self._refresh_state()
-        if state.metric is None and self._metric is None:
+        tuner = self._tuner_facts() or TunerFacts()
+        if tuner.metric is None and state.metric is None and self._metric is None:
             self._metric = self._guess_metric() or None
-        metric = state.metric or self._metric or ""
+        metric = tuner.metric or state.metric or self._metric or ""
         meta: dict[str, Any] = {
             "name": self.path.name,
             "metric": metric,
-            "mode": guess_mode(metric),
+            "mode": tuner.mode or guess_mode(metric),
             "status": state.status.value,
             "source": "ray",
         }
@@ -261,6 +266,8 @@ class RayDirSource:
     ) -> None:
         error_txt = files.path / "error.txt"
         end = trial_end(status, error_txt, state_mtime)
+        if end is EndReason.COMPLETED and self._stopped_early(files):
+            end = EndReason.SCHEDULER
         if end == files.ended:
             return
         at = files.last_time or state_mtime
@@ -289,6 +296,23 @@ class RayDirSource:
         events.append(Event(self._seq, time, kind, trial_id, iteration, data))
 
     # -- guesses ---------------------------------------------------------------------------
+
+    def _tuner_facts(self) -> TunerFacts | None:
+        """The saved tuner's facts, read once it exists (Ray writes it as the sweep starts)."""
+        if not self._tuner_read:
+            self._tuner = read_tuner_facts(self.path)
+            self._tuner_read = self._tuner is not None or self._reported_status is not None
+        return self._tuner
+
+    def _stopped_early(self, files: _TrialFiles) -> bool:
+        """Whether a trial Ray calls terminated ended short of the length a trial not stopped
+        reaches, under a scheduler that stops trials early: ASHA's `max_t` (or the run's stop
+        iteration), else the most iterations any trial reached."""
+        tuner = self._tuner_facts()
+        if tuner is None or not tuner.stops_early:
+            return False
+        length = tuner.max_t or max(self._state.longest, files.last_iteration)
+        return 0 < files.last_iteration < length
 
     def _guess_metric(self) -> str:
         """The first preferred metric a trial reports, else its first non-Ray number."""

@@ -28,6 +28,8 @@ class TrialState:
     status: str
     """Ray's own trial status: PENDING, RUNNING, PAUSED, TERMINATED or ERROR."""
     start_time: float | None
+    last_iteration: int = 0
+    """The iteration of its last result, as the state file says."""
 
 
 @dataclass
@@ -43,6 +45,11 @@ class ExperimentState:
     @property
     def finished(self) -> bool:
         return bool(self.trials) and all(t.status not in _UNFINISHED for t in self.trials.values())
+
+    @property
+    def longest(self) -> int:
+        """The most iterations any trial reached, as far as the state file says."""
+        return max((trial.last_iteration for trial in self.trials.values()), default=0)
 
     @property
     def status(self) -> SweepStatus:
@@ -72,10 +79,12 @@ def read_experiment_state(text: str, mtime: float = 0.0) -> ExperimentState:
 
 def _trial_state(trial: Mapping[str, Any], runtime: Mapping[str, Any]) -> TrialState:
     start_time = runtime.get("start_time")
+    iteration = _mapping(runtime.get("last_result")).get("training_iteration")
     return TrialState(
         trial_id=str(trial["trial_id"]) if "trial_id" in trial else None,
         status=str(trial.get("status", "")),
         start_time=float(start_time) if isinstance(start_time, int | float) else None,
+        last_iteration=iteration if type(iteration) is int else 0,
     )
 
 
