@@ -69,6 +69,19 @@ BAD_COMMAND_LINES: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("stop", "EXP", "t1", "--all"), ("stop: give a trial id or --all, not both",)),
     (("stop",), ("stop: the following arguments are required: directory",)),
     (("pause", "EXP"), ("pause: the following arguments are required: trial_id",)),
+    # Data out: a path that holds no sweep, a format or an option that is not there.
+    (("export", "EXP"), ("export: EXP: neither a tuneterm experiment nor a Ray Tune",)),
+    (("status", "EXP", "--json"), ("status: EXP: neither a tuneterm experiment",)),
+    (("export", "MISSING", "--results"), ("MISSING: no such experiment directory",)),
+    (("export", "EXP", "--format", "xml"), ("export: argument --format", "'xml'")),
+    (("export", "EXP", "--resluts"), ("export: unknown option --resluts", "--results?")),
+    (("ls", "--jsn"), ("ls: unknown option --jsn", "did you mean --json?")),
+    # Ray Client: refused with the reason and what to do instead.
+    (
+        ("run", "--address", "ray://head:10001"),
+        ("--address ray://head:10001: Ray Client (ray://) addresses are not supported", "auto"),
+    ),
+    (("resume", "EXP", "--address", "ray://10.0.0.5:10001"), ("ray://", "head node")),
 ]
 
 

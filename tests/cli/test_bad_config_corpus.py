@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.support import tuneterm
+from tuneterm.domain.config.spec import SECTIONS
 from tuneterm.storage.config_file import load_config
 
 TINY = """\
@@ -251,6 +252,26 @@ CORPUS = [
         "FILE:7: experiment.time_budget_s: ",
         "must be a finite number (got inf)",
     ),
+    # Further metrics: a table of name = "max" or "min", each one the trainable reports
+    bad(
+        "further-metric-bad-mode",
+        in_experiment('metrics = { val_loss = "lowest" }'),
+        "FILE:7: experiment.metrics.val_loss: ",
+        "unknown mode 'lowest'; use one of max, min",
+    ),
+    bad(
+        "further-metric-never-reported",
+        in_experiment('metrics = { val_los = "min" }'),
+        "FILE:7: experiment.metrics.val_los: ",
+        "metric 'val_los' is never reported by trainable 'cnn' (it reports accuracy, train_loss,"
+        " val_loss)",
+    ),
+    bad(
+        "further-metrics-not-a-table",
+        in_experiment('metrics = ["val_loss"]'),
+        "FILE:7: experiment.metrics: ",
+        'expected a table of metric = "max" or "min", got an array',
+    ),
     # Entry points that import but are no function Ray can train
     bad(
         "entry-point-no-argument-builtin",
@@ -331,8 +352,7 @@ CORPUS = [
         "unknown-table-close-to-none",
         TINY + "\n[qqqqqq]\nx = 1\n",
         "FILE:34: qqqqqq: ",
-        "unknown table 'qqqqqq'; the tables are experiment, trainable, dataset, search_space,"
-        " search, scheduler, resources, hypotheses",
+        f"unknown table 'qqqqqq'; the tables are {', '.join(SECTIONS)}",
     ),
     bad(
         "set-unknown-key-close-to-none",
@@ -514,6 +534,77 @@ CORPUS = [
         TINY + '\n[[hypotheses]]\nid = "H1"\nstatement = "s"\nparameter = "qqq"\nexpected = 1\n',
         "FILE:37: hypotheses[0].parameter: ",
         "'qqq' is not in [search_space]; the parameters in [search_space] are lr, start_filters",
+    ),
+    # Earlier experiments to compare with that are not there
+    bad(
+        "compare-with-an-unknown-name",
+        in_experiment('compare_with = ["baseline"]'),
+        "FILE:7: experiment.compare_with: ",
+        "no experiment named 'baseline' in TMP/runs (give its directory if it is elsewhere)",
+    ),
+    bad(
+        "compare-with-a-directory-that-is-no-experiment",
+        in_experiment('compare_with = ["TMP/data"]'),
+        "FILE:7: experiment.compare_with: ",
+        "TMP/data: not a tuneterm experiment directory",
+    ),
+    bad(
+        "compare-with-a-name-not-in-an-array",
+        in_experiment('compare_with = "baseline"'),
+        "FILE:7: experiment.compare_with: ",
+        "expected an array of strings, got string 'baseline'",
+    ),
+    # Storage for Ray's files that this machine cannot write to, and augmentation outside the
+    # vocabulary (checked before whether torchvision imports, so the same everywhere)
+    bad(
+        "storage-path-under-a-file",
+        TINY + '\n[storage]\npath = "TMP/user_train.py/ray"\n',
+        "FILE:35: storage.path: ",
+        "cannot write to TMP/user_train.py/ray: [Errno 20] Cannot create directory",
+    ),
+    bad(
+        "storage-with-an-unknown-scheme",
+        TINY + '\n[storage]\npath = "ftp://host/sweeps"\n',
+        "FILE:35: storage.path: ",
+        "unknown storage scheme 'ftp'; use one of s3, gs, gcs, hdfs",
+    ),
+    bad(
+        "augmentation-outside-the-vocabulary",
+        edit("image_size = 8", 'image_size = 8\naugment = ["hflip", "zoom:2"]'),
+        "FILE:16: dataset.augment[1]: ",
+        "unknown augmentation 'zoom:2'; use hflip, vflip, rotate:DEG, crop:PAD, jitter:AMOUNT",
+    ),
+    # Alerts that could never be delivered
+    bad(
+        "alert-webhook-not-http",
+        TINY + '\n[alerts]\nwebhook = "ftp://example.com/hook"\n',
+        "FILE:35: alerts.webhook: ",
+        "'ftp://example.com/hook' is not an http or https URL",
+    ),
+    bad(
+        "alert-webhook-without-a-scheme",
+        TINY + '\n[alerts]\nwebhook = "hooks.slack.com/services/T0/B0/x"\n',
+        "FILE:35: alerts.webhook: ",
+        "'hooks.slack.com/services/T0/B0/x' is not an http or https URL",
+    ),
+    bad(
+        "alert-unknown-event",
+        TINY + '\n[alerts]\nwebhook = "https://example.com/hook"\n'
+        'events = ["sweep_finished", "new_bset"]\n',
+        "FILE:36: alerts.events: ",
+        "unknown event 'new_bset' (did you mean 'new_best'?); the events are new_best,",
+    ),
+    bad(
+        "alert-command-not-found",
+        TINY + '\n[alerts]\ncommand = "no-such-notifier --urgent"\n',
+        "FILE:35: alerts.command: ",
+        "command 'no-such-notifier' not found on PATH",
+    ),
+    bad(
+        "alert-command-not-executable",
+        TINY + '\n[alerts]\ncommand = "TMP/user_train.py"\n',
+        "FILE:35: alerts.command: ",
+        "TMP/user_train.py is not executable",
     ),
 ]
 

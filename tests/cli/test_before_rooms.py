@@ -1,6 +1,6 @@
 """An experiment directory written before the code moved into rooms still opens: its store
-(schema 1, no control or notebook tables yet), its journal, the dashboard on it, and a resume of
-Ray's saved state, which pickled tuneterm's objects under the old module names.
+(schema 1, no control or notebook tables yet; upgraded on open), its journal, the dashboard on
+it, and a resume of Ray's saved state, which pickled tuneterm's objects under the old module names.
 
 The fixture is a real sweep of that version (ASHA, hyperopt, the built-in cnn), whose driver was
 SIGKILLed after four results.
@@ -21,8 +21,10 @@ from tests.conftest import RayHead
 from tests.support import tuneterm
 from tests.ui.helpers import screen_text, wait_for_events
 from tuneterm.domain.events import EventKind
+from tuneterm.domain.hypotheses.notebook import NoteKind
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.storage.liveness import effective_status
+from tuneterm.storage.schema import SCHEMA_VERSION
 from tuneterm.storage.sources import open_source
 from tuneterm.storage.store import Store
 from tuneterm.ui.app import create_app
@@ -52,15 +54,24 @@ def old_sweep(tmp_path: Path) -> Path:
 
 
 def test_the_old_store_opens_as_a_crashed_sweep_with_its_trials(old_sweep: Path) -> None:
+    with sqlite3.connect(old_sweep / "store.sqlite") as conn:
+        recorded = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    conn.close()
     with Store.open(old_sweep / "store.sqlite") as store:
         meta, trials = store.meta(), {t.trial_id: t for t in store.trials()}
         store.add_note("read after the move", None, None)
+        store.add_note("old stores take every kind", None, None, NoteKind.LESSON)
         notes = store.notes()
-    assert meta["schema_version"] == 1 and effective_status(meta) == SweepStatus.CRASHED
+    assert recorded == ("1",), "the fixture is a store from before note kinds"
+    assert meta["schema_version"] == SCHEMA_VERSION, "upgraded on open"
+    assert effective_status(meta) == SweepStatus.CRASHED
     assert set(trials) == set(TRIALS)
     assert trials["20cf840a"].reason is EndReason.COMPLETED
     assert trials["3ab1db62"].status is TrialStatus.RUNNING
-    assert [note.text for note in notes] == ["read after the move"]
+    assert [(note.text, note.kind) for note in notes] == [
+        ("read after the move", NoteKind.OBSERVATION),
+        ("old stores take every kind", NoteKind.LESSON),
+    ]
 
 
 def test_the_journal_of_an_old_experiment_renders(old_sweep: Path, tmp_path: Path) -> None:

@@ -166,6 +166,8 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         "resume",
         "journal",
         "compare",
+        "status",
+        "export",
     ]
 
 

@@ -1222,6 +1222,7 @@ def test_tpe_median_config() -> None:
     config = load_config(CONFIGS / "tpe_median.toml")
     assert (config.search.algorithm, config.scheduler.name) == ("hyperopt", "median")
     assert config.experiment.num_samples == 16
+    assert config.experiment.objectives == (("accuracy", "max"), ("val_loss", "min"))
     assert config.param("kernel_size") == Param("kernel_size", "choice", (3, 5))
     weight_decay = config.param("weight_decay")
     assert weight_decay is not None and weight_decay.kind == "loguniform"

@@ -11,7 +11,7 @@ import pytest
 
 from tuneterm.domain.config.limits import LONGEST_NAME, MOST_TRIALS_UNBUDGETED, SEED_LIMIT
 from tuneterm.domain.config.space import ValidationError, show
-from tuneterm.domain.config.spec import TrainableCatalog, TrainableSpec
+from tuneterm.domain.config.spec import SECTIONS, TrainableCatalog, TrainableSpec
 from tuneterm.domain.config.toml_error import explain_toml_error
 from tuneterm.domain.config.toml_text import locate_key, parse_override, parse_value
 from tuneterm.domain.config.validation import build_config, build_recorded_config
@@ -261,13 +261,12 @@ def test_integers_are_quoted_as_written_and_kept_as_floats() -> None:
             experiment(qqq=1),
             "experiment.qqq",
             "; the keys of [experiment] are name, metric, mode, num_samples,"
-            " max_concurrent_trials, seed, time_budget_s, metrics",
+            " max_concurrent_trials, seed, time_budget_s, metrics, compare_with",
         ),
         (
             {"qqq": {}},
             "qqq",
-            "; the tables are experiment, trainable, dataset, search_space, search, scheduler,"
-            " resources, hypotheses",
+            f"; the tables are {', '.join(SECTIONS)}",
         ),
         (
             {**experiment(), "search_space": {"lr": {"zzz": [1]}}},

@@ -118,6 +118,7 @@ def test_counts_have_every_category(store: Store) -> None:
         "user": 1,
         "error": 1,
         "interrupted": 0,
+        "rule": 0,
     }
     assert list(SweepState({}).counts()) == list(CATEGORIES)
 

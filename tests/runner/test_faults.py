@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.fs
 import pytest
 
 from tests.conftest import RayHead
@@ -134,13 +135,20 @@ def test_a_dead_worker_is_explained_in_the_error_text() -> None:
 @dataclass
 class FakeCheckpoint:
     path: str
-    filesystem: object = None
+    filesystem: object = field(default_factory=lambda: pyarrow.fs.LocalFileSystem())
+
+
+@dataclass
+class FakeStorage:
+    trial_fs_path: str
+    storage_filesystem: object = field(default_factory=lambda: pyarrow.fs.LocalFileSystem())
 
 
 @dataclass
 class FakeTrial:
     trial_id: str
     status: str = "RUNNING"
+    storage: FakeStorage | None = None
 
 
 def test_superseded_checkpoints_are_deleted_only_once_the_saved_state_is_newer(
@@ -154,8 +162,8 @@ def test_superseded_checkpoints_are_deleted_only_once_the_saved_state_is_newer(
     checkpoints = [tmp_path / "t1" / f"checkpoint_{i:06d}" for i in range(3)]
     for checkpoint in checkpoints:
         checkpoint.mkdir(parents=True)
-    pruner = retention.CheckpointPruner(tmp_path)
-    trial = FakeTrial("t1")
+    pruner = retention.CheckpointPruner(str(tmp_path))
+    trial = FakeTrial("t1", storage=FakeStorage(str(tmp_path / "t1")))
     clock = iter([1000.0, 1010.0])
     monkeypatch.setattr(retention.time, "time", lambda: next(clock))
     for checkpoint in checkpoints:
@@ -170,3 +178,50 @@ def test_superseded_checkpoints_are_deleted_only_once_the_saved_state_is_newer(
     trial.status = "TERMINATED"
     pruner.on_experiment_end([trial])
     assert [c.is_dir() for c in checkpoints] == [False, False, True]
+
+
+def test_checkpoints_a_dead_driver_left_are_deleted_when_their_trial_ends(tmp_path: Path) -> None:
+    """After a crash and a resume, the new driver never saw the old checkpoints superseded."""
+    from tuneterm.runner import retention
+
+    checkpoints = [tmp_path / "t1" / f"checkpoint_{i:06d}" for i in (0, 1, 2, 10)]
+    for checkpoint in checkpoints:
+        (checkpoint / "model.pt").parent.mkdir(parents=True)
+        (checkpoint / "model.pt").write_bytes(b"x" * 1000)
+    (tmp_path / "t1" / "result.json").write_text("{}\n")
+    pruner = retention.CheckpointPruner(str(tmp_path))
+    trial = FakeTrial("t1", "TERMINATED", FakeStorage(str(tmp_path / "t1")))
+    running = FakeTrial("t2", "RUNNING", FakeStorage(str(tmp_path / "t2")))
+    (tmp_path / "t2" / "checkpoint_000000").mkdir(parents=True)
+    (tmp_path / "t2" / "checkpoint_000001").mkdir(parents=True)
+    pruner.on_experiment_end([trial, running])
+    assert [c.is_dir() for c in checkpoints] == [False, False, False, True]
+    assert (tmp_path / "t1" / "result.json").is_file()
+    assert len(list((tmp_path / "t2").iterdir())) == 2, "a trial that may resume keeps all"
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_a_trial_stopped_just_before_the_driver_died_stays_stopped_after_resume(
+    tmp_path: Path, ray_head: RayHead
+) -> None:
+    """Ray's saved state lags by up to ~10 s and may still call the trial unfinished."""
+    config = write_config(tmp_path, "checkpointed", [1, 2], period=0.4, cpu=1, extra_space="n = 10")
+    expdir = start_detached(config, ray_head.address, tmp_path)
+    wait_for(started(expdir, 1, min_results=2), timeout=60)
+    stopped = trials(expdir)[1]
+    proc = tuneterm(
+        "stop", str(expdir.path), stopped.trial_id, cwd=tmp_path, root=tmp_path / "runs"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    os.kill(driver_pid(expdir), signal.SIGKILL)
+    wait_for(lambda: effective_status(meta(expdir)) == "crashed", timeout=10)
+    at_stop = trials(expdir)[1]
+    assert at_stop.reason is EndReason.USER
+
+    proc = tuneterm("resume", str(expdir.path), cwd=tmp_path, root=tmp_path / "runs", timeout=90)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    after = trials(expdir)
+    assert (after[1].reason, after[1].last_iteration) == (EndReason.USER, at_stop.last_iteration)
+    assert results(expdir, stopped.trial_id) == list(range(1, at_stop.last_iteration + 1))
+    assert (after[2].reason, after[2].last_iteration) == (EndReason.COMPLETED, 10)

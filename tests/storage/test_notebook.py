@@ -112,7 +112,7 @@ def test_every_write_appends_its_event_for_tailing_clients(store: Store) -> None
 
     events = store.tail(0, "score")[2:]
     assert [(e.kind, e.trial_id, e.iteration, e.data) for e in events] == [
-        (EventKind.NOTE_ADDED, "t1", 1, {"note_id": 1, "text": "plateau"}),
+        (EventKind.NOTE_ADDED, "t1", 1, {"note_id": 1, "text": "plateau", "kind": "observation"}),
         (
             EventKind.HYPOTHESIS_ADDED,
             None,

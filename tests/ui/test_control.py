@@ -83,10 +83,10 @@ async def test_x_asks_before_stopping_naming_the_trial_and_its_config(sweep, mak
         assert isinstance(app.screen, ConfirmModal)
         question = app.screen.question
         assert question.title == (
-            f"Stop trial {RUNNING} (lr=5.50e-4, batch_size=128, batch_norm=True)?"
+            f"Stop trial {RUNNING} (lr=5.5e-4, batch_size=128, batch_norm=True)?"
         )
         text = screen_text(app)
-        assert f"Stop trial {RUNNING} (lr=5.50e-4, batch_size=128," in text
+        assert f"Stop trial {RUNNING} (lr=5.5e-4, batch_size=128," in text
         assert "Stop (y)" in text and "Cancel (n)" in text
 
 

@@ -15,7 +15,7 @@ from tests.ui.journal_recorded import write_config
 from tests.ui.recorded import RecordedSweep, record_sweep
 from tests.ui.test_screens import ReadOnly
 from tuneterm.domain.config.spec import Hypothesis
-from tuneterm.domain.hypotheses.notebook import Note
+from tuneterm.domain.hypotheses.notebook import Note, NoteKind
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.sources import open_source
@@ -150,7 +150,7 @@ async def test_n_saves_a_note_on_the_highlighted_trial_shown_in_its_detail_and_t
         assert [(n.text, n.trial_id, n.iteration) for n in notes] == [
             (NOTE + "\nsecond line", "a1b2c_00003", 9)
         ]
-        assert "Note saved" in notifications(app)
+        assert "Note saved (observation)" in notifications(app)
 
         await pilot.press("enter")
         detail = app.screen
@@ -228,7 +228,13 @@ async def test_a_typed_note_is_discarded_only_by_a_second_escape(
 class LockedNotes(ReadOnly):
     read_only = False
 
-    def add_note(self, text: str, trial_id: str | None, iteration: int | None) -> Note:
+    def add_note(
+        self,
+        text: str,
+        trial_id: str | None,
+        iteration: int | None,
+        kind: NoteKind = NoteKind.OBSERVATION,
+    ) -> Note:
         raise OSError("database is locked")
 
 

@@ -35,7 +35,7 @@ def test_running_sweep(snap_compare, sweep, make_app, size) -> None:
 def test_sorted_by_best_and_filtered(snap_compare, sweep, make_app, size) -> None:
     """Sorted by best metric, descending (▼ in the column title); only stopped trials."""
     app = make_app(sweep.path)
-    keys = ["s"] * 7 + ["f", "f", "f"]
+    keys = ["s"] * 4 + ["f", "f", "f"]  # state, iter, last, best
     assert snap_compare(app, terminal_size=size, run_before=loaded(app, sweep), press=keys)
 
 

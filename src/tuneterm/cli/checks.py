@@ -59,8 +59,19 @@ def check_address(address: str | None) -> None:
         raise UsageError(f"--address {address}: {problem}")
 
 
+RAY_CLIENT_REFUSAL = (
+    "Ray Client (ray://) addresses are not supported: the driver stops and pauses trials from"
+    " inside the cluster, so run tuneterm on the head node (ssh to it, then"
+    " `tuneterm run --address auto`; see docs/cluster.md)"
+)
+
+
 def address_problem(address: str) -> str | None:
-    """What is wrong with `address` as HOST:PORT, or None."""
+    """What is wrong with `address` as HOST:PORT (or "auto"), or None."""
+    if address == "auto":
+        return None
+    if address.startswith("ray://"):
+        return RAY_CLIENT_REFUSAL
     host, colon, port = address.rpartition(":")
     if not colon or not host.strip("[]") or not port:
         return ADDRESS_EXAMPLE

@@ -17,12 +17,18 @@ HEADINGS = ("NAME", "STATUS", "TRIALS", "BEST", "STARTED", "DIRECTORY")
 
 
 def add_ls_parser(commands: Subparsers) -> None:
-    commands.add_parser("ls", help="list experiments")
+    ls = commands.add_parser("ls", help="list experiments")
+    ls.add_argument("--json", action="store_true", help="print the tuneterm.ls/1 JSON document")
 
 
 def ls_command(args: argparse.Namespace, root: Path) -> int:
     """Print every experiment under `root`, oldest first, or say there are none."""
     infos = list_experiments(root)
+    if args.json:
+        from tuneterm.cli.json_output import ls_document, print_json
+
+        print_json(ls_document(root, infos))
+        return 0
     if not infos:
         print(f"No experiments under {root}")
         return 0

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from tuneterm.cli.checks import check_command_line
 from tuneterm.cli.control import CONTROL_ACTIONS, add_control_parsers, control_command
+from tuneterm.cli.export import add_export_parser, export_command
+from tuneterm.cli.logs import add_logs_parser, logs_command
 from tuneterm.cli.ls import add_ls_parser, ls_command
 from tuneterm.cli.parser import CommandLineParser
 from tuneterm.cli.report import (
@@ -29,6 +31,7 @@ from tuneterm.cli.run import (
     resume_command,
     run_command,
 )
+from tuneterm.cli.status import add_status_parser, status_command
 from tuneterm.cli.usage import UsageError, fail, print_error
 from tuneterm.domain.config.spec import ConfigError
 from tuneterm.domain.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
@@ -46,6 +49,9 @@ COMMANDS: dict[str, Command] = {
     **dict.fromkeys(CONTROL_ACTIONS, control_command),
     "journal": lambda args, _root: journal_command(args),
     "compare": lambda args, _root: compare_command(args),
+    "status": status_command,
+    "logs": logs_command,
+    "export": export_command,
 }
 
 
@@ -72,6 +78,9 @@ def parser() -> CommandLineParser:
     add_resume_parser(commands)
     add_journal_parser(commands)
     add_compare_parser(commands)
+    add_status_parser(commands)
+    add_logs_parser(commands)
+    add_export_parser(commands)
     return top
 
 

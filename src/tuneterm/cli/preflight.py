@@ -21,10 +21,13 @@ def bundled_config_dir() -> Path:
     return package / "configs"
 
 
-def load_run_config(path: Path | None, overrides: Sequence[str]) -> tuple[Path, ExperimentConfig]:
-    """Load and fully check a config: every problem is a ConfigError, Ray not started."""
+def load_run_config(
+    path: Path | None, overrides: Sequence[str], root: Path | None = None
+) -> tuple[Path, ExperimentConfig]:
+    """Load and fully check a config: every problem is a ConfigError, Ray not started. Names in
+    compare_with are looked up in `root`."""
     config_path = path if path is not None else bundled_config_dir() / "default.toml"
-    config = load_config(config_path, overrides)
+    config = load_config(config_path, overrides, root)
     if config.trainable.is_builtin:
         from tuneterm.trainables.data import DatasetUnavailable, check_dataset
 

@@ -41,9 +41,19 @@ def add_journal_parser(subparsers: Subparsers) -> None:
         "--write",
         action="store_true",
         help="write journal.md in the experiment directory (never over edits made outside "
-        "tuneterm: those are kept and the journal goes to journal.tuneterm.md)",
+        "tuneterm: those are kept and the journal goes to journal.tuneterm.md), its figures "
+        "drawn first into figures/ beside it",
     )
     target.add_argument("--output", type=Path, metavar="FILE", help="write the journal to FILE")
+    journal.add_argument(
+        "--compare",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="DIR",
+        help="compare with these earlier experiments (directories, or names looked up in the "
+        "experiments' root) besides those of the config's compare_with",
+    )
 
 
 def add_compare_parser(subparsers: Subparsers) -> None:
@@ -55,16 +65,18 @@ def add_compare_parser(subparsers: Subparsers) -> None:
 
 
 def journal_command(args: argparse.Namespace) -> int:
-    """Print the journal, or write it (--write: journal.md, --output FILE)."""
+    """Print the journal, or write it (--write: journal.md, --output FILE); --compare adds a
+    comparison with earlier experiments."""
     from tuneterm.domain.journal.data import JournalError
     from tuneterm.storage.journal_service import JournalService
 
     try:
-        with JournalService(_experiment_path(args)) as journal:
+        compared = _compared(args)
+        with JournalService(_experiment_path(args), compare=compared) as journal:
             if not args.write and args.output is None:
                 sys.stdout.write(journal.markdown())
                 return 0
-            written = journal.write(output=args.output)
+            written = journal.write_with_figures(output=args.output)
     except (UsageError, JournalError, StoreError, ConfigError) as exc:
         return _fail(str(exc))
     print(printable(written.message))
@@ -88,6 +100,17 @@ def compare_command(args: argparse.Namespace) -> int:
 def _fail(message: str) -> int:
     print_error(" ".join(message.split()))
     return EXIT_USAGE
+
+
+def _compared(args: argparse.Namespace) -> list[Path]:
+    """The experiments named by --compare; UsageError (one line) for one that is none."""
+    from tuneterm.storage.experiment_lookup import ExperimentNotFound, find_experiment
+
+    root = (getattr(args, "root", None) or default_root()).expanduser()
+    try:
+        return [find_experiment(reference, root) for reference in args.compare]
+    except ExperimentNotFound as exc:
+        raise UsageError(f"--compare: {exc}") from None
 
 
 def _experiment_path(args: argparse.Namespace) -> Path:

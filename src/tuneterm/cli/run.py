@@ -95,15 +95,35 @@ def run_command(args: argparse.Namespace, root: Path) -> int:
     """Check the config and where it will run, create the experiment, start its driver."""
     # The config's checks are loaded here: attaching a dashboard never needs them.
     from tuneterm.cli.preflight import check_local_resources, load_run_config
-    from tuneterm.runner.launch import check_reachable, start_driver
+    from tuneterm.runner.launch import check_reachable, resolve_auto, start_driver
 
-    config_path, config = load_run_config(args.config, args.overrides)
-    if args.address is None:
+    config_path, config = load_run_config(args.config, args.overrides, root)
+    address = args.address
+    if address is None:
         check_local_resources(config_path, config, args.overrides)
-    elif (problem := check_reachable(args.address)) is not None:
-        raise UsageError(f"--address {args.address}: {problem}")
+    else:
+        address = resolve_auto(address)
+        if address is None:
+            raise UsageError("--address auto: no Ray cluster was started on this machine")
+        if (problem := check_reachable(address)) is not None:
+            raise UsageError(f"--address {args.address}: {problem}")
+    warn_if_network_root(root)
     expdir = create_experiment(root, config_path, config)
-    return watch(args, expdir, start_driver(expdir, args.address))
+    return watch(args, expdir, start_driver(expdir, address))
+
+
+def warn_if_network_root(root: Path) -> None:
+    """SQLite's write-ahead log needs the store on a local disk: say so for a network mount."""
+    from tuneterm.storage.ray_storage import NETWORK_FILE_SYSTEMS, file_system_type
+
+    kind = file_system_type(str(root.resolve()))
+    if kind in NETWORK_FILE_SYSTEMS:
+        print(
+            f"warning: {root} is on a network file system ({kind}); the experiment's store"
+            " (SQLite) needs a local disk: use --root on a local one, and [storage] path for"
+            " what the cluster's nodes share",
+            file=sys.stderr,
+        )
 
 
 def resume_command(args: argparse.Namespace, root: Path) -> int:

@@ -18,12 +18,17 @@ class EventKind:
     CONTROL_RESOLVED = "control_resolved"
     TRIAL_PAUSED = "trial_paused"
     TRIAL_RESUMED = "trial_resumed"
+    TRIAL_FLAGGED = "trial_flagged"
+    """The driver flagged a trial by a health rule (its data: rule, reason; domain.health)."""
     NOTE_ADDED = "note_added"
     """A note was typed (the event's data: note_id, text)."""
     HYPOTHESIS_ADDED = "hypothesis_added"
     """A hypothesis was added while the sweep ran (its data: the hypothesis's fields)."""
     VERDICT_RECORDED = "verdict_recorded"
     """A verdict was marked for a hypothesis (its data: hypothesis id, verdict, justification)."""
+    ALERT = "alert"
+    """The driver delivered an alert, or gave up on it (its data: the alert's JSON, `channel`,
+    `delivered`, `attempts`, `error`; see `domain.alerts`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,9 @@ class EndReason(StrEnum):
     """The trainable raised or its worker died."""
     INTERRUPTED = "interrupted"
     """The driver stopped (or died) before the trial finished."""
+    RULE = "rule"
+    """The driver stopped it for a health rule (`[health] stop`; domain.health): the rule is in
+    its end event's data ("rule": "nan")."""
 
 
 LIVE_STATUSES = frozenset({SweepStatus.RUNNING, SweepStatus.STARTING})

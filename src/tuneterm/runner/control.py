@@ -69,6 +69,9 @@ PRIVATE_API = {
 }
 """The private names this module uses, by the Ray class that holds them (checked by the tests)."""
 
+_FINAL = frozenset({EndReason.COMPLETED, EndReason.SCHEDULER, EndReason.USER, EndReason.ERROR})
+"""End reasons a resume must not undo (an interrupted trial is resumed)."""
+
 WRAPPER_WHITELIST = frozenset(
     {"stop_trial", "pause_trial", "_set_trial_status", "get_trials", "search_alg"}
 )
@@ -117,11 +120,21 @@ class TrialController:
 
     def _hold_paused_after_restore(self, wrapper: Any) -> None:
         # Tuner.restore turns PAUSED trials into PENDING; the store remembers the user's pause.
-        paused = {t.trial_id for t in self.store.trials() if t.status is TrialStatus.PAUSED}
+        # Ray's saved state may also be older than a trial's end (a driver killed within its
+        # snapshot period): the store remembers that the trial ended, and why.
+        recorded = {t.trial_id: t for t in self.store.trials()}
         for trial in wrapper.get_trials():
-            if trial.trial_id in paused and trial.status in (PENDING, PAUSED):
+            known = recorded.get(trial.trial_id)
+            if known is None or trial.status not in (PENDING, PAUSED):
+                continue
+            if known.status is TrialStatus.PAUSED:
                 _pause(wrapper, trial)
                 self._held_trial_ids.add(trial.trial_id)
+            elif known.status is TrialStatus.ENDED and known.reason in _FINAL:
+                iteration = known.stop_iteration or known.last_iteration
+                self._stop_decisions.record(trial.trial_id, known.reason, iteration)
+                _unstage(wrapper, trial)
+                wrapper.stop_trial(trial)
 
     def _apply(self, wrapper: Any, request: ControlRequest, metric: str | None) -> None:
         try:

@@ -27,17 +27,18 @@ from tuneterm.domain.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, E
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.text import one_line
 from tuneterm.domain.trial import Trial
+from tuneterm.runner.cluster import UnsharedStorage, check_shared_storage
 from tuneterm.runner.connection import RayUnreachable, connect_deadline
 from tuneterm.runner.decisions import StopDecisions
 from tuneterm.runner.launch import check_reachable
+from tuneterm.storage.alert_watch import AlertWatch
 from tuneterm.storage.config_file import config_from_dict
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.journal_service import JournalThread
 from tuneterm.storage.liveness import driver_identity
+from tuneterm.storage.ray_storage import SWEEP_NAME, storage_path, sweep_location
 from tuneterm.storage.store import Store
-
-SWEEP_NAME = "sweep"
-"""Ray Tune's experiment name: its state lives in `<experiment dir>/ray/sweep`."""
+from tuneterm.trainables.readers import reader_facts
 
 # Set before Ray is imported: they are read at import time.
 RAY_ENVIRONMENT = {
@@ -83,7 +84,8 @@ def run_sweep(
         return EXIT_USAGE
     reject_stale_requests(store)
     # journal.md follows the sweep from a thread of its own; its last render sees the end.
-    with JournalThread(expdir, config):
+    # So do the alerts: their watch reads the end, and waits a few seconds for its delivery.
+    with JournalThread(expdir, config), AlertWatch(expdir, config):
         return _run_and_record(expdir, store, config, address, resume)
 
 
@@ -175,10 +177,13 @@ def _fit(
         raise
     try:
         # One record of stop decisions, shared by the scheduler and the store callback.
+        if address is not None:
+            check_shared_storage(ray, config, storage_path(expdir.path, config.storage))
         decisions = StopDecisions()
         make_tuner = _restored_tuner if resume else _new_tuner
         tuner = make_tuner(expdir, config, decisions)
-        store.record_experiment_started(**_cluster_facts(ray, address), resumed=resume)
+        facts = {**_cluster_facts(ray, address), **reader_facts(config)}
+        store.record_experiment_started(**facts, resumed=resume)
         if resume:
             # What the earlier run ended with no longer describes the sweep.
             store.set_meta(ended_at=None, message="")
@@ -220,15 +225,19 @@ def _record_unreachable(expdir: ExperimentDir, message: str) -> None:
         store.record_experiment_ended(SweepStatus.CRASHED, message)
 
 
-def _callbacks(expdir: ExperimentDir, decisions: StopDecisions) -> list[Any]:
+def _callbacks(
+    expdir: ExperimentDir, config: ExperimentConfig, decisions: StopDecisions
+) -> list[Any]:
     from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
     from tuneterm.runner.callback import StoreCallback
+    from tuneterm.runner.relay import OutputRelay, relay_name
     from tuneterm.runner.retention import CheckpointPruner
 
     return [
         StoreCallback(expdir.store, decisions),
-        CheckpointPruner(expdir.ray_storage / SWEEP_NAME),
+        OutputRelay(expdir.path, expdir.store, relay_name(expdir.path)),
+        CheckpointPruner(sweep_location(expdir.path, config.storage)),
         JsonLoggerCallback(),
         CSVLoggerCallback(),
     ]
@@ -247,9 +256,10 @@ def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig, decisions: StopD
     from ray import tune
 
     from tuneterm.runner import space
+    from tuneterm.runner.relay import relay_name
 
     return tune.Tuner(
-        space.trainable(config),
+        space.trainable(config, relay_name(expdir.path)),
         param_space=space.param_space(config),
         tune_config=tune.TuneConfig(
             metric=config.experiment.metric,
@@ -264,8 +274,8 @@ def _new_tuner(expdir: ExperimentDir, config: ExperimentConfig, decisions: StopD
         ),
         run_config=tune.RunConfig(
             name=SWEEP_NAME,
-            storage_path=str(expdir.ray_storage),
-            callbacks=_callbacks(expdir, decisions),
+            storage_path=storage_path(expdir.path, config.storage),
+            callbacks=_callbacks(expdir, config, decisions),
             verbose=0,
             # Ray keeps every checkpoint; CheckpointPruner deletes the superseded ones once
             # the saved experiment state no longer needs them (num_to_keep breaks restores).
@@ -283,16 +293,18 @@ def _restored_tuner(
     from tuneterm.runner import space
     from tuneterm.runner.control import rewire_restored
     from tuneterm.runner.legacy import alias_renamed_modules
+    from tuneterm.runner.relay import relay_name
 
     alias_renamed_modules()
     tuner = tune.Tuner.restore(
-        str(expdir.ray_storage / SWEEP_NAME),
-        trainable=space.trainable(config),
+        sweep_location(expdir.path, config.storage),
+        trainable=space.trainable(config, relay_name(expdir.path)),
         resume_unfinished=True,
         resume_errored=False,
         param_space=space.param_space(config),
     )
-    rewire_restored(tuner, _callbacks(expdir, decisions), _scheduler(expdir, config, decisions))
+    callbacks = _callbacks(expdir, config, decisions)
+    rewire_restored(tuner, callbacks, _scheduler(expdir, config, decisions))
     return tuner
 
 
@@ -317,6 +329,10 @@ def _record_failure(store: Store, config: ExperimentConfig, exc: BaseException) 
 
     traceback.print_exception(exc, file=sys.stderr)
     missing = _find_cause(exc, MetricNotReported)
+    if isinstance(exc, UnsharedStorage):
+        store.set_meta(config_error=True)
+        store.record_experiment_ended(SweepStatus.CRASHED, exc.message)
+        return EXIT_USAGE
     if missing is not None:
         store.set_meta(config_error=True)
         store.record_experiment_ended(

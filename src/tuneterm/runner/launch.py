@@ -25,6 +25,25 @@ def driver_environment(address: str | None) -> dict[str, str]:
     return env
 
 
+RAY_TEMP_DIR = Path("/tmp/ray")
+"""Where `ray start` writes `ray_current_cluster`, the address `--address auto` means."""
+
+
+def resolve_auto(address: str, temp_dir: Path = RAY_TEMP_DIR) -> str | None:
+    """`address` itself, or for "auto" the cluster Ray would join: $RAY_ADDRESS, else the one
+    `ray start` last started on this machine; None when there is none."""
+    if address != "auto":
+        return address
+    from_env = os.environ.get("RAY_ADDRESS", "").strip()
+    if from_env and from_env != "auto":
+        return from_env
+    try:
+        recorded = (temp_dir / "ray_current_cluster").read_text().strip()
+    except OSError:
+        return None
+    return recorded or None
+
+
 HTTP2_GREETING = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 """HTTP/2's client connection preface followed by an empty SETTINGS frame."""
 

@@ -5,21 +5,25 @@ registered, while the experiment state on storage, which `Tuner.restore` reads a
 dies, is copied there asynchronously and may still name the deleted one: the trial then fails to
 restore ("does not exist on storage anymore"). So the driver lets Ray keep every checkpoint and
 this callback deletes a superseded one once the experiment state on storage is newer than the
-checkpoint that superseded it (by a safety margin for the copy in flight).
+checkpoint that superseded it (by a safety margin for the copy in flight). It works through the
+checkpoint's own pyarrow file system: a local disk, a shared mount or an object store alike.
+
+At the end of a sweep, every ended trial keeps only its newest checkpoint, including checkpoints
+a driver that died never got to delete.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import shutil
+import re
 import time
-from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
 
-from tuneterm.domain.ray_result import STATE_GLOB
 from tuneterm.runner.ray_trial import ENDED
+from tuneterm.storage.ray_storage import saved_state_times
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +31,17 @@ COPY_MARGIN_S = 5.0
 """How much newer than the superseding checkpoint the saved state must be (copy in flight)."""
 
 CHECK_INTERVAL_S = 1.0
+_CHECKPOINT = re.compile(r"checkpoint_(\d+)$")
 
 
 class CheckpointPruner(Callback):
     """Keeps each trial's newest checkpoint and the ones the saved experiment state may need."""
 
-    def __init__(self, experiment_path: Path) -> None:
-        self._experiment_path = Path(experiment_path)
+    def __init__(self, sweep_location: str) -> None:
+        self._sweep_location = str(sweep_location)
         self._newest: dict[str, str] = {}
-        self._superseded: list[tuple[float, str, str]] = []
-        """(when it was superseded, trial id, path), oldest first."""
+        self._superseded: list[tuple[float, str, Any, str]] = []
+        """(when it was superseded, trial id, file system, path), oldest first."""
         self._next_check = 0.0
 
     def __getstate__(self) -> dict[str, Any]:
@@ -45,43 +50,67 @@ class CheckpointPruner(Callback):
     def on_checkpoint(
         self, iteration: int, trials: list[Any], trial: Any, checkpoint: Any, **info: Any
     ) -> None:
-        if getattr(checkpoint.filesystem, "type_name", "local") != "local":
-            return
         previous = self._newest.get(trial.trial_id)
         self._newest[trial.trial_id] = checkpoint.path
         if previous is not None and previous != checkpoint.path:
-            self._superseded.append((time.time(), trial.trial_id, previous))
+            entry = (time.time(), trial.trial_id, checkpoint.filesystem, previous)
+            self._superseded.append(entry)
 
     def on_step_end(self, iteration: int, trials: list[Any], **info: Any) -> None:
         now = time.monotonic()
         if now < self._next_check or not self._superseded:
             return
         self._next_check = now + CHECK_INTERVAL_S
-        saved_at = state_saved_at(self._experiment_path)
+        saved_at = max(saved_state_times(self._sweep_location), default=None)
         if saved_at is not None:
             self._delete(lambda superseded_at, trial_id: superseded_at + COPY_MARGIN_S < saved_at)
 
     def on_experiment_end(self, trials: list[Any], **info: Any) -> None:
         # Trials that ended are never restored from a checkpoint.
-        ended = {t.trial_id for t in trials if t.status in ENDED}
-        self._delete(lambda superseded_at, trial_id: trial_id in ended)
+        ended = [trial for trial in trials if trial.status in ENDED]
+        ended_ids = {trial.trial_id for trial in ended}
+        self._delete(lambda superseded_at, trial_id: trial_id in ended_ids)
+        for trial in ended:
+            keep_newest_checkpoint(trial)
 
     def _delete(self, deletable: Any) -> None:
         kept = []
-        for superseded_at, trial_id, path in self._superseded:
+        for superseded_at, trial_id, filesystem, path in self._superseded:
             if deletable(superseded_at, trial_id):
-                shutil.rmtree(path, ignore_errors=True)
+                _delete_dir(filesystem, path)
             else:
-                kept.append((superseded_at, trial_id, path))
+                kept.append((superseded_at, trial_id, filesystem, path))
         self._superseded = kept
 
 
-def state_saved_at(experiment_path: Path) -> float | None:
-    """When Ray last wrote its experiment state to storage (mtime), None if it has not."""
-    times = []
-    for state in experiment_path.glob(STATE_GLOB):
-        try:
-            times.append(state.stat().st_mtime)
-        except OSError:
-            continue
-    return max(times, default=None)
+def keep_newest_checkpoint(trial: Any) -> None:
+    """Delete every `checkpoint_<n>` directory of an ended trial but the newest."""
+    try:
+        filesystem = trial.storage.storage_filesystem
+        trial_path = trial.storage.trial_fs_path
+    except AttributeError:
+        return
+    for path in superseded_checkpoints(filesystem, trial_path):
+        _delete_dir(filesystem, path)
+
+
+def superseded_checkpoints(filesystem: Any, trial_path: str) -> list[str]:
+    """The paths of a trial's checkpoint directories other than the highest-numbered one."""
+    from pyarrow import fs
+
+    try:
+        infos = filesystem.get_file_info(fs.FileSelector(trial_path, allow_not_found=True))
+    except OSError:
+        return []
+    numbered = []
+    for info in infos:
+        match = _CHECKPOINT.match(info.base_name)
+        if match and info.type == fs.FileType.Directory:
+            numbered.append((int(match.group(1)), info.path))
+    numbered.sort()
+    return [path for _, path in numbered[:-1]]
+
+
+def _delete_dir(filesystem: Any, path: str) -> None:
+    with contextlib.suppress(OSError):
+        filesystem.delete_dir(path)

@@ -11,6 +11,7 @@ from ray.tune.search import BasicVariantGenerator, SearchAlgorithm, Searcher
 from ray.tune.search.hyperopt import HyperOptSearch
 
 from tuneterm.domain.config.spec import ExperimentConfig, Param
+from tuneterm.runner import trial_agent
 from tuneterm.runner.scheduler import RecordingASHA, RecordingFIFO, RecordingMedian
 from tuneterm.storage.user_code import import_trainable
 
@@ -90,8 +91,9 @@ def resolve_function(reference: str) -> Any:
     return function
 
 
-def trainable(config: ExperimentConfig) -> Any:
-    """The function Tune runs per trial, with its resources attached."""
+def trainable(config: ExperimentConfig, relay: str | None = None) -> Any:
+    """The function Tune runs per trial, with its resources attached; with `relay` (the relay
+    actor's name), run under a trial agent that sends its output and resource use there."""
     spec = config.trainable
     if spec.is_builtin:
         from tuneterm.trainables import train_builtin
@@ -105,5 +107,10 @@ def trainable(config: ExperimentConfig) -> Any:
         )
     else:
         function = resolve_function(spec.name)
+    if relay is not None:
+        # Shipped with the function, so that nodes without tuneterm installed can run it.
+        for module in trial_agent.agent_modules():
+            cloudpickle.register_pickle_by_value(module)
+        function = trial_agent.with_agent(function, relay)
     resources = {"cpu": config.resources.cpu, "gpu": config.resources.gpu}
     return tune.with_resources(function, resources)

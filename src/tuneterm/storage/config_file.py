@@ -24,7 +24,14 @@ __all__ = ["LocalWorkspace", "config_from_dict", "key_error", "load_config"]
 
 
 class LocalWorkspace:
-    """This process's machine: the user's code on its working directory, its data directories."""
+    """This process's machine: the user's code on its working directory, its data directories,
+    its experiments (names looked up in `root`, by default $TUNETERM_ROOT or its default)."""
+
+    def __init__(self, root: Path | None = None, *, recorded: bool = False) -> None:
+        self.root = root
+        self.recorded = recorded
+        """Checking a recorded config: its compare_with holds the directories found when it was
+        written, and one deleted since is for the journal to report, not a reason to refuse it."""
 
     def absolute(self, path: str) -> str:
         """`path` with ~ expanded, made absolute against the working directory."""
@@ -50,15 +57,46 @@ class LocalWorkspace:
         """Whether `module` is installed here; found without importing it."""
         return importlib.util.find_spec(module) is not None
 
+    def import_problem(self, module: str) -> str | None:
+        """Why `module` does not import here; None when it does. Really imported, in a child."""
+        from tuneterm.storage.optional_import import import_problem
 
-def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentConfig:
-    """Read a TOML file, apply `--set` overrides ("dotted.key=value"), validate; or ConfigError."""
+        return import_problem(module)
+
+    def storage_problem(self, location: str) -> str | None:
+        """Why a sweep could not write to `location` from here; None when it can."""
+        from tuneterm.storage.ray_storage import storage_problem
+
+        return storage_problem(location)
+
+    def command_problem(self, program: str) -> str | None:
+        """Why `program` (an alert command's first word) cannot be run here; None when it can."""
+        from tuneterm.storage.alert_delivery import command_problem
+
+        return command_problem(program)
+
+    def find_experiment(self, reference: str) -> str:
+        """The directory of the experiment named `reference`, or at it; LookupError if none."""
+        from tuneterm.storage.experiment import default_root
+        from tuneterm.storage.experiment_lookup import find_experiment
+
+        if self.recorded:
+            return self.absolute(reference)
+        root = (self.root or default_root()).expanduser()
+        return str(find_experiment(reference, root))
+
+
+def load_config(
+    path: str | Path, overrides: Sequence[str] = (), root: Path | None = None
+) -> ExperimentConfig:
+    """Read a TOML file, apply `--set` overrides ("dotted.key=value"), validate; or ConfigError.
+    Experiments named in compare_with are looked up in `root` (default: `default_root()`)."""
     file = str(path)
     text = _read_text(file)
     data = _parse_toml(text, file)
     set_keys = [apply_override(data, override) for override in overrides]
     try:
-        return build_config(data, CATALOG, LocalWorkspace())
+        return build_config(data, CATALOG, LocalWorkspace(root))
     except ValidationError as error:
         raise _located(file, text, set_keys, error.key, error.message) from None
 
@@ -73,9 +111,10 @@ def key_error(
 
 
 def config_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> ExperimentConfig:
-    """Validate a TOML-shaped dict (`ExperimentConfig.to_dict`'s); `source` names it in errors."""
+    """Validate a TOML-shaped dict (`ExperimentConfig.to_dict`'s: a recorded config, whose
+    compare_with directories are not looked for again); `source` names it in errors."""
     try:
-        return build_config(data, CATALOG, LocalWorkspace())
+        return build_config(data, CATALOG, LocalWorkspace(recorded=True))
     except ValidationError as error:
         raise ConfigError(source, error.key, None, error.message) from None
 

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from tuneterm.domain.config.spec import ConfigError, ExperimentConfig
 from tuneterm.domain.events import Event, EventKind
@@ -16,8 +17,12 @@ from tuneterm.domain.journal.data import JournalData, JournalError, top_trials
 from tuneterm.domain.ray_result import TIME_TOTAL
 from tuneterm.domain.summary import summarize
 from tuneterm.domain.trial import Trial
+from tuneterm.storage.comparison import journal_comparison
 from tuneterm.storage.experiment import ExperimentDir
+from tuneterm.storage.figure_files import shown_manifest
+from tuneterm.storage.importance import journal_importance
 from tuneterm.storage.liveness import effective_status
+from tuneterm.storage.metric_vectors import LastReports
 from tuneterm.storage.notebook import hypothesis_entries
 from tuneterm.storage.recorded_config import read_recorded_config
 from tuneterm.storage.store import Store
@@ -49,6 +54,7 @@ class ResultReader:
         """The last sequence number read, by the metric's pass and by the training time's."""
         self._values: dict[str, dict[int, float]] = {}
         self._times: dict[str, float] = {}
+        self._reports: LastReports | None = None
 
     def update(self, store: Store) -> set[str]:
         """Read the results recorded since the last update; the kinds of event seen meanwhile."""
@@ -84,6 +90,13 @@ class ResultReader:
     def training_times(self) -> dict[str, float]:
         return dict(self._times)
 
+    def last_values(self, store: Store, metrics: tuple[str, ...]) -> dict[str, tuple[float, ...]]:
+        """Each trial's values of `metrics` at its last report with them all (none for one)."""
+        if self._reports is None or self._reports.metrics != metrics:
+            self._reports = LastReports(metrics)
+        self._reports.update(store)
+        return self._reports.values()
+
 
 def _is_result(event: Event) -> bool:
     return event.kind == EventKind.RESULT and event.trial_id is not None
@@ -95,8 +108,12 @@ def gather(
     config: ExperimentConfig,
     now: float,
     reader: ResultReader | None = None,
+    compare: Sequence[Path] = (),
+    figure_dir: str = "figures",
 ) -> JournalData:
-    """Read the journal's data; pass the same `reader` again to read only what is new."""
+    """Read the journal's data; pass the same `reader` again to read only what is new. The
+    comparison holds the config's compare_with, then the experiments in `compare`. `figure_dir`:
+    the figures' directory as linked from where the journal is written."""
     reader = reader if reader is not None else ResultReader(config.experiment.metric)
     reader.update(store)
     meta = store.meta()
@@ -110,6 +127,8 @@ def gather(
         )
         for entry in entries
     }
+    references: list[str | Path] = [*(config.experiment.compare_with or ()), *compare]
+    compared = journal_comparison(expdir.path, store, references, now)
     return JournalData(
         path=expdir.path,
         now=now,
@@ -125,4 +144,10 @@ def gather(
         summary=summarize(trials, meta, now),
         final=distribution([curve.values[-1] for curve in curves], mode),
         top=top_trials(trials, mode),
+        comparison=compared[0],
+        comparison_unread=compared[1],
+        last_values=reader.last_values(store, tuple(n for n, _ in config.experiment.objectives)),
+        figures=shown_manifest(expdir),
+        figure_dir=figure_dir,
+        importance=journal_importance(config, trials),
     )

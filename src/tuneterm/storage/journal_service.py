@@ -9,6 +9,12 @@ a second; results alone at most every `interval` seconds. A render never takes m
 of the time: the gap before the next one is at least ten times what the last one cost, so a store
 of a million results cannot slow the sweep. The journal is a by-product: a failure is logged,
 never raised into the driver.
+
+The figures beside it (figures/) are drawn by a process of their own (storage.figure_runner):
+the thread starts one at most every `figure_interval` seconds while news comes in, and once more
+after the sweep's end, and re-renders the text when one has drawn. `tuneterm journal --write`
+draws them before writing (`write_with_figures`); a dashboard with no driver running has stale
+ones redrawn in the background (`refresh_figures`).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +32,7 @@ from tuneterm.storage.store import Store
 
 if TYPE_CHECKING:
     from tuneterm.domain.config.spec import ExperimentConfig
+    from tuneterm.storage.figure_runner import FigureRunner, FigureSchedule
     from tuneterm.storage.journal_data import ResultReader
     from tuneterm.storage.journal_file import JournalWritten
 
@@ -59,15 +66,19 @@ class JournalService:
         *,
         config: ExperimentConfig | None = None,
         store: Store | None = None,
+        compare: Sequence[Path] = (),
     ) -> None:
         """`config` and `store` when the caller has them (the driver); otherwise config.json is
-        read and the store opened on first use, and closed by `close`."""
+        read and the store opened on first use, and closed by `close`. `compare`: experiment
+        directories the journal compares this one with, besides the config's compare_with."""
         self.expdir = ExperimentDir(path)
         self.clock = clock
         self._config = config
         self._store = store
         self._owns_store = store is None
         self._reader: ResultReader | None = None
+        self._compare = tuple(compare)
+        self._figures: FigureRunner | None = None
         self._lock = threading.Lock()
 
     def __enter__(self) -> JournalService:
@@ -95,7 +106,38 @@ class JournalService:
         """Render and write journal.md (beside it, if it was edited outside tuneterm), or
         `output` when given; JournalError when either cannot be."""
         with self._lock:
-            return self._write(self._markdown(now), output)
+            return self._write(self._markdown(now, self._figure_dir(output)), output)
+
+    def write_with_figures(
+        self, now: float | None = None, output: Path | None = None, timeout: float = 120.0
+    ) -> JournalWritten:
+        """Draw the figures first (in a process of their own, for at most `timeout` seconds),
+        then `write`: the journal links them, or says which could not be drawn."""
+        with self._lock:
+            runner = self._figure_runner()
+        if runner.running or runner.start():
+            runner.wait(timeout)
+        return self.write(now, output)
+
+    @property
+    def drawing(self) -> bool:
+        """Whether a figure process this service started is still running."""
+        with self._lock:
+            return self._figures is not None and self._figures.running
+
+    def refresh_figures(self) -> bool:
+        """If the figures miss news of the store, have them redrawn in the background by a
+        process that then re-renders journal.md (a dashboard, while no driver does it); whether
+        one was started (not while one is still drawing)."""
+        from tuneterm.storage.figure_files import figures_stale
+
+        with self._lock:
+            runner = self._figure_runner()
+            try:
+                stale = figures_stale(self.expdir, self._opened())
+                return stale and runner.start(journal=True, detached=True)
+            except OSError:
+                return False
 
     def close(self) -> None:
         """Close the store connection, unless a render holds it (it is not waited for: leaving
@@ -109,13 +151,30 @@ class JournalService:
         finally:
             self._lock.release()
 
-    def _markdown(self, now: float | None) -> str:
+    def _markdown(self, now: float | None, figure_dir: str = "figures") -> str:
         from tuneterm.domain.journal.render import render_journal
         from tuneterm.storage.journal_data import gather
 
         config, reader = self._loaded_config(), self._results()
         moment = self.clock() if now is None else now
-        return render_journal(gather(self.expdir, self._opened(), config, moment, reader))
+        return render_journal(
+            gather(self.expdir, self._opened(), config, moment, reader, self._compare, figure_dir)
+        )
+
+    def _figure_dir(self, output: Path | None) -> str:
+        """The figures' directory as linked from the journal written to `output`."""
+        if output is None or _same_file(output, self.expdir.journal):
+            return "figures"
+        from tuneterm.storage.figure_files import relative_dir
+
+        return relative_dir(self.expdir, output)
+
+    def _figure_runner(self) -> FigureRunner:
+        if self._figures is None:
+            from tuneterm.storage.figure_runner import FigureRunner
+
+            self._figures = FigureRunner(self.expdir)
+        return self._figures
 
     def _write(self, text: str, output: Path | None) -> JournalWritten:
         from tuneterm.domain.journal.data import JournalError
@@ -158,9 +217,15 @@ class JournalKeeper:
     """Decides when journal.md is due and has the service re-render it; one per experiment."""
 
     def __init__(
-        self, service: JournalService, interval: float = 10.0, min_gap: float = 1.0
+        self,
+        service: JournalService,
+        interval: float = 10.0,
+        min_gap: float = 1.0,
+        figures: FigureSchedule | None = None,
     ) -> None:
+        """`figures`: when to draw the figures too (none without it)."""
         self._service = service
+        self._figures = figures
         self._interval, self._min_gap = interval, min_gap
         self._rendered_at: float | None = None
         self._cost = 0.0
@@ -172,6 +237,10 @@ class JournalKeeper:
         kinds = self._service.update()
         self._news = self._news or bool(kinds)
         self._urgent = self._urgent or not kinds.isdisjoint(URGENT_KINDS)
+        if self._figures is not None:
+            self._figures.note(kinds)
+            if self._figures.step():
+                self._news = self._urgent = True  # link what was just drawn
         return self.render() if self._news and self._due() else None
 
     def _due(self) -> bool:
@@ -190,6 +259,14 @@ class JournalKeeper:
         self._news = self._urgent = False
         return written
 
+    def finish(self, timeout: float = 30.0) -> JournalWritten:
+        """The sweep ended: render now, draw the final figures (within `timeout` seconds each
+        for a running drawing and the last), and render again to link them."""
+        written = self.render()
+        if self._figures is not None and self._figures.finish(timeout):
+            written = self.render()
+        return written
+
 
 def _log_to_stderr(message: str) -> None:
     print(f"tuneterm journal: {message}", file=sys.stderr, flush=True)
@@ -206,12 +283,20 @@ class JournalThread:
         poll: float = 1.0,
         log: Callable[[str], None] = _log_to_stderr,
         interval: float = 10.0,
+        figure_interval: float | None = 60.0,
     ) -> None:
+        """`figure_interval`: the figures are drawn at most this often (None: never)."""
         self._expdir, self._config, self._poll, self._log = expdir, config, poll, log
-        self._interval = interval
+        self._interval, self._figure_interval = interval, figure_interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tuneterm-journal", daemon=True)
         self._said: set[str] = set()
+        self._figures: FigureSchedule | None = None
+
+    def figures_started(self) -> int:
+        """How many figure processes were started so far."""
+        schedule = self._figures
+        return schedule.runner.started if schedule is not None else 0
 
     def __enter__(self) -> JournalThread:
         self._thread.start()
@@ -219,18 +304,27 @@ class JournalThread:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=60.0)
+        # The last render waits for the final figures (at most twice the keeper's timeout).
+        self._thread.join(timeout=90.0)
 
     def _run(self) -> None:
         try:
             with JournalService(self._expdir.path, config=self._config) as service:
                 service.open()
-                keeper = JournalKeeper(service, self._interval)
+                self._figures = self._schedule()
+                keeper = JournalKeeper(service, self._interval, figures=self._figures)
                 while not self._stop.wait(self._poll):
                     self._attempt(keeper.step)
-                self._attempt(keeper.render)
+                self._attempt(keeper.finish)
         except Exception as exc:
             self._say(f"stopped: {type(exc).__name__}: {exc}")
+
+    def _schedule(self) -> FigureSchedule | None:
+        from tuneterm.storage.figure_runner import FigureRunner, FigureSchedule
+
+        if self._figure_interval is None:
+            return None
+        return FigureSchedule(FigureRunner(self._expdir), self._figure_interval)
 
     def _attempt(self, action: Callable[[], JournalWritten | None]) -> None:
         try:

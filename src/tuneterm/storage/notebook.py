@@ -1,4 +1,5 @@
-"""The experiment's notebook: notes, hypotheses added while it runs, and verdicts on hypotheses.
+"""The experiment's notebook: notes (each of a kind), hypotheses added while it runs, and verdicts
+on hypotheses.
 
 Three tables in the experiment's store. Every write also appends an event in the same transaction,
 so a tailing client (a second dashboard, the journal keeper) learns of it without polling the
@@ -22,6 +23,7 @@ from tuneterm.domain.hypotheses.notebook import (
     HypothesisEntry,
     Note,
     NotebookError,
+    NoteKind,
     VerdictRecord,
     check_fields,
 )
@@ -42,30 +44,36 @@ class NotebookMixin(StoreHooks):
         text: str,
         trial_id: str | None = None,
         iteration: int | None = None,
+        kind: NoteKind | str = NoteKind.OBSERVATION,
         now: float | None = None,
     ) -> Note:
-        """Record a note (outer whitespace trimmed); NotebookError when it holds no text."""
-        body = text.strip()
+        """Record a note (outer whitespace trimmed); NotebookError when it holds no text or its
+        kind is unknown."""
+        body, kind = text.strip(), NoteKind.read(kind)
         if not body:
             raise NotebookError("the note is empty: write something first")
         now = time.time() if now is None else now
         with self.transaction() as conn:
             cursor = conn.execute(
-                "INSERT INTO notes (time, text, trial_id, iteration) VALUES (?, ?, ?, ?)",
-                (now, body, trial_id, iteration),
+                "INSERT INTO notes (time, text, trial_id, iteration, kind) VALUES (?, ?, ?, ?, ?)",
+                (now, body, trial_id, iteration, kind.value),
             )
             note_id = int(cursor.lastrowid or 0)
-            data = {"note_id": note_id, "text": body}
+            data = {"note_id": note_id, "text": body, "kind": kind.value}
             self.append_event(now, EventKind.NOTE_ADDED, trial_id, iteration, data)
-        return Note(note_id, now, body, trial_id, iteration)
+        return Note(note_id, now, body, trial_id, iteration, kind)
 
     def notes(self, trial_id: str | None = None) -> list[Note]:
         """Every note (or those about one trial), in the order written."""
-        sql = "SELECT note_id, time, text, trial_id, iteration FROM notes"
+        sql = "SELECT note_id, time, text, trial_id, iteration, kind FROM notes"
         params: tuple[str, ...] = ()
         if trial_id is not None:
             sql, params = sql + " WHERE trial_id = ?", (trial_id,)
-        return [Note(*row) for row in self.query(sql + " ORDER BY time, note_id", params)]
+        rows = self.query(sql + " ORDER BY time, note_id", params)
+        return [
+            Note(note_id, at, text, about, iteration, NoteKind.read(kind))
+            for note_id, at, text, about, iteration, kind in rows
+        ]
 
     # -- hypotheses added live -------------------------------------------------------------
 

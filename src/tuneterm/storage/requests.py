@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tuneterm.domain.config.spec import ConfigError, StorageSpec
 from tuneterm.domain.control import (
     ControlAction,
     ControlRequest,
@@ -19,11 +20,12 @@ from tuneterm.domain.control import (
     TrialView,
     decide,
 )
-from tuneterm.domain.ray_result import STATE_GLOB
 from tuneterm.domain.status import SweepStatus, is_live
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.liveness import effective_status
+from tuneterm.storage.ray_storage import saved_state_times, sweep_location
+from tuneterm.storage.recorded_config import read_recorded_config
 from tuneterm.storage.store import Store, StoreError
 
 ANSWER_TIMEOUT_S = 10.0
@@ -136,7 +138,14 @@ def resume_refusal(store: Store, directory: Path) -> str | None:
         )
     if meta.get("config_error"):
         return "the sweep stopped on a config error; fix the config and start a new run"
-    state = ExperimentDir(directory).ray_storage / "sweep"
-    if not any(state.glob(STATE_GLOB)):
-        return f"{state}: no Ray experiment state to resume from"
+    location = sweep_location(directory, _recorded_storage(directory))
+    if not saved_state_times(location):
+        return f"{location}: no Ray experiment state to resume from"
     return None
+
+
+def _recorded_storage(directory: Path) -> StorageSpec:
+    try:
+        return read_recorded_config(ExperimentDir(directory).config_json).storage
+    except ConfigError:
+        return StorageSpec()

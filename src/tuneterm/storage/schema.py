@@ -1,7 +1,8 @@
 """The store's tables, the schema version it records, and the upgrade of a store made by older code.
 
 A store keeps `schema_version` in its meta. Code reads stores up to its own `SCHEMA_VERSION` and
-adds the tables an older store lacks; a newer store is refused rather than misread.
+brings an older store up to it on open (the tables and columns it lacks); a newer store is refused
+rather than misread. Schema 2 gave notes their kind; schema 3 added trials' resource samples.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 """The newest store layout this code reads (and the one it writes)."""
 
 EVENTS_SCHEMA = """
@@ -59,7 +60,8 @@ CREATE TABLE IF NOT EXISTS notes (
     time REAL NOT NULL,
     text TEXT NOT NULL,
     trial_id TEXT,
-    iteration INTEGER
+    iteration INTEGER,
+    kind TEXT NOT NULL DEFAULT 'observation'
 );
 CREATE TABLE IF NOT EXISTS hypotheses (
     hypothesis_id TEXT PRIMARY KEY,
@@ -78,13 +80,33 @@ CREATE TABLE IF NOT EXISTS verdicts (
 );
 """
 
-_ADDED_LATER = (("controls", CONTROLS_SCHEMA), ("verdicts", NOTEBOOK_SCHEMA))
-"""Tables that stores of schema 1 may lack, each script named by the last table it makes."""
+SAMPLES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS resource_samples (
+    trial_id TEXT NOT NULL,
+    time REAL NOT NULL,
+    cpu_percent REAL NOT NULL,
+    rss_bytes INTEGER NOT NULL,
+    gpu_memory_bytes INTEGER,
+    gpu_util_percent REAL
+);
+CREATE INDEX IF NOT EXISTS samples_of_trial ON resource_samples (trial_id, time);
+"""
+"""Schema 3: each running trial's CPU, memory and GPU use, sampled about every 2 s."""
+
+_ADDED_LATER = (
+    ("controls", CONTROLS_SCHEMA),
+    ("verdicts", NOTEBOOK_SCHEMA),
+    ("resource_samples", SAMPLES_SCHEMA),
+)
+"""Tables that older stores may lack, each script named by the last table it makes."""
+
+NOTE_KIND_COLUMN = "ALTER TABLE notes ADD COLUMN kind TEXT NOT NULL DEFAULT 'observation'"
+"""Schema 2: the kind of each note; the notes of an older store are observations."""
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
     """Make every table of a new store."""
-    conn.executescript(EVENTS_SCHEMA + CONTROLS_SCHEMA + NOTEBOOK_SCHEMA)
+    conn.executescript(EVENTS_SCHEMA + CONTROLS_SCHEMA + NOTEBOOK_SCHEMA + SAMPLES_SCHEMA)
 
 
 def recorded_version(conn: sqlite3.Connection) -> int | None:
@@ -108,6 +130,31 @@ def newer_schema_message(conn: sqlite3.Connection) -> str | None:
     )
 
 
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a store made by older code to this schema, and record the version it now has (a
+    no-op, and no write, on a current one)."""
+    add_missing_tables(conn)
+    if _is_current(conn):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Checked again under the write lock: another process may have upgraded it meanwhile.
+        if not _has_column(conn, "notes", "kind"):
+            conn.execute(NOTE_KIND_COLUMN)
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (json.dumps(SCHEMA_VERSION),),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _is_current(conn: sqlite3.Connection) -> bool:
+    return recorded_version(conn) == SCHEMA_VERSION and _has_column(conn, "notes", "kind")
+
+
 def add_missing_tables(conn: sqlite3.Connection) -> None:
     """Give a store made by older code the tables it lacks (a no-op, and no write, on a new one)."""
     for last_table, script in _ADDED_LATER:
@@ -120,3 +167,8 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
     ).fetchone()
     return row is not None
+
+
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    rows = conn.execute(f"PRAGMA table_info({table})").fetchall()
+    return any(row[1] == column for row in rows)

@@ -25,9 +25,9 @@ from tuneterm.storage.controls import ControlsMixin
 from tuneterm.storage.notebook import NotebookMixin
 from tuneterm.storage.schema import (
     SCHEMA_VERSION,
-    add_missing_tables,
     create_tables,
     newer_schema_message,
+    upgrade,
 )
 
 
@@ -74,7 +74,7 @@ class Store(NotebookMixin, ControlsMixin):
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        """Open an existing store for reading and writing, adding the tables an older one lacks.
+        """Open an existing store for reading and writing, upgrading one made by older code.
 
         StoreError when there is none, it is unreadable, or a newer tuneterm wrote it.
         """
@@ -91,7 +91,7 @@ class Store(NotebookMixin, ControlsMixin):
         try:
             if newer := newer_schema_message(conn):
                 raise StoreError(f"{path}: {newer}")
-            add_missing_tables(conn)
+            upgrade(conn)
             return cls(path, conn)
         except BaseException:
             conn.close()
@@ -121,9 +121,12 @@ class Store(NotebookMixin, ControlsMixin):
 
     def record_experiment_started(self, now: float | None = None, **data: Any) -> None:
         now = time.time() if now is None else now
+        # A resumed sweep keeps its first start: its elapsed time counts from there.
+        first = self.meta().get("started_at") if data.get("resumed") else None
+        started = {"started_at": now} if first is None else {}
         with _transaction(self._conn):
             self.append_event(now, EventKind.EXPERIMENT_STARTED, None, None, data)
-            _put_meta(self._conn, {"status": SweepStatus.RUNNING, "started_at": now, **data})
+            _put_meta(self._conn, {"status": SweepStatus.RUNNING, **started, **data})
 
     def record_trial_started(
         self, trial_id: str, config: Mapping[str, Any], now: float | None = None
@@ -282,7 +285,7 @@ class Store(NotebookMixin, ControlsMixin):
             # A quote would need escaping inside the JSON path; decode in Python (rare, slower).
             return [_narrowed(event, metric) for event in self.events_since(seq, limit)]
         result, loads = EventKind.RESULT, json.loads
-        with _gc_paused():
+        with gc_paused():
             rows = self._conn.execute(
                 "SELECT seq, time, kind, trial_id, iteration,"
                 " CASE kind WHEN 'result' THEN json_extract(data, ?) ELSE data END"
@@ -362,7 +365,7 @@ def _put_meta(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Hold off the cyclic garbage collector while building a large batch of acyclic objects.
 
     Every new Event is GC-tracked, so a 50,000-event batch triggers dozens of collections that

@@ -74,6 +74,11 @@ class DatasetUnavailable(Exception):
         """One line that says what is missing and where."""
         super().__init__(self.message)
 
+    def __reduce__(self) -> tuple[type[DatasetUnavailable], tuple[str, str]]:
+        # Ray copies a trial's exception (copy.copy, pickle): rebuild it from both arguments,
+        # or the user sees a TypeError about __init__ instead of the missing data set.
+        return type(self), (self.key, self.message)
+
 
 def check_dataset(spec: Mapping[str, Any]) -> None:
     """Check cheaply that `spec` can be loaded: files are only looked at, never read in full."""
@@ -87,9 +92,14 @@ def check_dataset(spec: Mapping[str, Any]) -> None:
 
 
 def load_dataset(spec: Mapping[str, Any], seed: int = 0) -> ArrayDataset:
-    """Load `spec` into memory; the split and any `limit` subset depend only on `seed`."""
+    """Load `spec` into memory; the split and any `limit` subset depend only on `seed`. Read
+    through torchvision's data sets where it imports and reads the layout (readers.data_reader),
+    else with the readers below."""
     check_dataset(spec)
-    dataset = _LOADERS[spec.get("name", "digits")](spec, seed)
+    from tuneterm.trainables.readers import torchvision_loader
+
+    loader = torchvision_loader(spec) or _LOADERS[spec.get("name", "digits")]
+    dataset = loader(spec, seed)
     return _limit_training(dataset, spec.get("limit"), seed)
 
 
@@ -120,13 +130,13 @@ def _check_idx(spec: Mapping[str, Any]) -> None:
 
 
 def _check_image_folder(spec: Mapping[str, Any]) -> None:
-    _image_class_dirs(spec)
+    image_class_dirs(spec)
 
 
 def _load_digits(spec: Mapping[str, Any], seed: int) -> ArrayDataset:
     pixels, labels = _digits_arrays()
     images = (pixels / DIGITS_MAX).astype(np.float32).reshape(-1, 1, 8, 8)
-    return _split(images, labels.astype(np.int64), 10, spec, seed)
+    return split_dataset(images, labels.astype(np.int64), 10, spec, seed)
 
 
 def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
@@ -157,28 +167,29 @@ def _load_synthetic(spec: Mapping[str, Any], seed: int) -> ArrayDataset:
     labels = rng.permutation(np.arange(samples) % num_classes).astype(np.int64)
     noise = rng.normal(0.0, SYNTHETIC_NOISE, size=(samples, 1, size, size))
     images = np.clip(prototypes[labels] + noise, 0.0, 1.0).astype(np.float32)
-    return _split(images, labels, num_classes, spec, seed)
+    return split_dataset(images, labels, num_classes, spec, seed)
 
 
 def _load_idx(spec: Mapping[str, Any], seed: int) -> ArrayDataset:
     """torchvision's MNIST layout: the train files train, the t10k files validate."""
     arrays = {part: read_idx(path) for part, path in _idx_paths(spec).items()}
     return ArrayDataset(
-        x_train=_idx_images(arrays["x_train"]),
+        x_train=idx_images(arrays["x_train"]),
         y_train=arrays["y_train"].astype(np.int64),
-        x_val=_idx_images(arrays["x_val"]),
+        x_val=idx_images(arrays["x_val"]),
         y_val=arrays["y_val"].astype(np.int64),
         num_classes=10,
     )
 
 
 def _load_image_folder(spec: Mapping[str, Any], seed: int) -> ArrayDataset:
-    files_by_class = [_image_files(class_dir) for class_dir in _image_class_dirs(spec)]
+    files_by_class = [_image_files(class_dir) for class_dir in image_class_dirs(spec)]
     size = int(spec.get("image_size", 28))
     paths = [path for files in files_by_class for path in files]
     labels = [label for label, files in enumerate(files_by_class) for _ in files]
     images = np.stack([_read_image(path, size) for path in paths])
-    return _split(images, np.asarray(labels, dtype=np.int64), len(files_by_class), spec, seed)
+    label_array = np.asarray(labels, dtype=np.int64)
+    return split_dataset(images, label_array, len(files_by_class), spec, seed)
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -206,7 +217,7 @@ def _read_bytes(path: Path) -> bytes:
         raise DatasetUnavailable("dataset.root", f"cannot read {path}: {error}") from error
 
 
-def _idx_images(array: np.ndarray) -> np.ndarray:
+def idx_images(array: np.ndarray) -> np.ndarray:
     if array.ndim != 3:
         raise DatasetUnavailable("dataset.root", f"IDX images must be 3-D, got shape {array.shape}")
     return (array.astype(np.float32) / 255.0)[:, None, :, :]
@@ -214,7 +225,7 @@ def _idx_images(array: np.ndarray) -> np.ndarray:
 
 def _idx_paths(spec: Mapping[str, Any]) -> dict[str, Path]:
     """The four raw files; ROOT may be torchvision's root or the raw folder itself."""
-    root = _root(spec)
+    root = dataset_root(spec)
     standard = root / IDX_FOLDERS[spec["name"]] / "raw"
     raw_dir = next((d for d in (standard, root) if _idx_file(d, IDX_FILES["x_train"])), standard)
     paths: dict[str, Path] = {}
@@ -235,9 +246,9 @@ def _idx_file(raw_dir: Path, filename: str) -> Path | None:
     return None
 
 
-def _image_class_dirs(spec: Mapping[str, Any]) -> list[Path]:
+def image_class_dirs(spec: Mapping[str, Any]) -> list[Path]:
     """Class folders, sorted; an empty class is an error, as in torchvision's ImageFolder."""
-    root = _root(spec)
+    root = dataset_root(spec)
     if not root.is_dir():
         raise DatasetUnavailable("dataset.root", f"image folder {root} does not exist")
     class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
@@ -270,14 +281,14 @@ def _read_image(path: Path, size: int) -> np.ndarray:
     return (np.asarray(resized, dtype=np.float32) / 255.0).transpose(2, 0, 1)
 
 
-def _root(spec: Mapping[str, Any]) -> Path:
+def dataset_root(spec: Mapping[str, Any]) -> Path:
     root = spec.get("root")
     if not root:
         raise DatasetUnavailable("dataset.root", f"data set {spec.get('name')!r} needs a root")
     return Path(str(root)).expanduser()
 
 
-def _split(
+def split_dataset(
     images: np.ndarray, labels: np.ndarray, num_classes: int, spec: Mapping[str, Any], seed: int
 ) -> ArrayDataset:
     """Seeded random split; both parts keep at least one sample so metrics are always defined."""

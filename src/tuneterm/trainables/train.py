@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from tuneterm.trainables.augment import BatchAugmenter, build_augmentation
 from tuneterm.trainables.data import ArrayDataset, load_dataset
 from tuneterm.trainables.models import build_model, build_optimizer, resolve_hyperparameters
 
@@ -63,11 +64,13 @@ def run_epochs(
     *,
     start_state: dict[str, Any] | None = None,
     device: str = "cpu",
+    augment: BatchAugmenter | None = None,
 ) -> Iterator[tuple[EpochResult, dict[str, Any]]]:
     """Train up to `epochs` in total, yielding each epoch's metrics and a resumable state.
 
     Passing a yielded state back as `start_state` continues exactly as the uninterrupted run.
-    Reseeds torch's global random generator, as a trial process owns it.
+    Reseeds torch's global random generator, as a trial process owns it. `augment` transforms
+    each training batch (never the validation images).
     """
     params = resolve_hyperparameters(kind, hp)
     model, optimizer = _build(kind, params, dataset, seed, device)
@@ -77,7 +80,7 @@ def run_epochs(
         # Shuffling and dropout draw from a seed of (seed, epoch) alone, so a resumed run needs
         # no saved random state to replay the remaining epochs exactly.
         torch.manual_seed(seed * EPOCH_SEED_STRIDE + epoch)
-        train_loss = _train_epoch(model, optimizer, tensors, params["batch_size"])
+        train_loss = _train_epoch(model, optimizer, tensors, params["batch_size"], augment)
         val_loss, accuracy = _evaluate(model, tensors)
         result = EpochResult(epoch, train_loss, val_loss, accuracy)
         yield result, _snapshot(model, optimizer, epoch)
@@ -132,7 +135,11 @@ def _to_tensors(dataset: ArrayDataset, device: str) -> _Tensors:
 
 
 def _train_epoch(
-    model: nn.Module, optimizer: torch.optim.Optimizer, tensors: _Tensors, batch_size: int
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    tensors: _Tensors,
+    batch_size: int,
+    augment: BatchAugmenter | None = None,
 ) -> float:
     model.train()
     count = len(tensors.y_train)
@@ -145,7 +152,9 @@ def _train_epoch(
         if len(batch) < 2:
             continue
         optimizer.zero_grad(set_to_none=True)
-        loss = functional.cross_entropy(model(tensors.x_train[batch]), tensors.y_train[batch])
+        inputs = tensors.x_train[batch]
+        inputs = augment(inputs) if augment is not None else inputs
+        loss = functional.cross_entropy(model(inputs), tensors.y_train[batch])
         torch.autograd.backward(loss)
         optimizer.step()
         total += loss.detach() * len(batch)
@@ -183,9 +192,17 @@ def train_builtin(
     device = "cuda" if torch.cuda.is_available() else "cpu"
     trial_seed = 0 if seed is None else seed
     data = load_dataset(dataset, seed=trial_seed)
+    augment = build_augmentation(dataset.get("augment"), data.input_shape[1:])
     start_state = _load_checkpoint(tune.get_checkpoint(), device)
     for result, state in run_epochs(
-        kind, config, data, epochs, trial_seed, start_state=start_state, device=device
+        kind,
+        config,
+        data,
+        epochs,
+        trial_seed,
+        start_state=start_state,
+        device=device,
+        augment=augment,
     ):
         with tempfile.TemporaryDirectory() as checkpoint_dir:
             torch.save(state, Path(checkpoint_dir) / STATE_FILE)

@@ -26,6 +26,7 @@ from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line
 from tuneterm.domain.trial import Result
 from tuneterm.storage.sources.protocol import EventSource
+from tuneterm.ui.alerts import AlertActions
 from tuneterm.ui.budget import OutputMeter, counting_writer
 from tuneterm.ui.control_actions import ControlActions
 from tuneterm.ui.feed import SweepFeed
@@ -52,7 +53,7 @@ INGEST_DELAY = 0.05
 about the time the first frame takes."""
 
 
-class TuneTermApp(ControlActions, JournalActions):
+class TuneTermApp(ControlActions, JournalActions, AlertActions):
     """The dashboard of one sweep; its return value tells how to come back to it."""
 
     CSS_PATH = "tuneterm.tcss"
@@ -75,6 +76,7 @@ class TuneTermApp(ControlActions, JournalActions):
         """Bytes written to the terminal in the last second; see `tuneterm.ui.budget`."""
         self._source_lock = threading.Lock()
         self._feed = SweepFeed(source, self.state, self._source_lock, poll_interval)
+        self.init_alerts(self._feed)
         self._primed = self._feed.prime()
         self._feed_started = False
         self.events_seen = 0
@@ -227,7 +229,7 @@ class TuneTermApp(ControlActions, JournalActions):
         shown = shown_status(self.state.status, alive)
         return not self.source.read_only and is_live(shown, alive)
 
-    def sweep_facts(self, state_filter: str | None) -> SweepFacts:
+    def sweep_facts(self, state_filter: str | None, where: str = "") -> SweepFacts:
         with self.state.lock:
             best = self.state.best()
             return SweepFacts(
@@ -244,6 +246,8 @@ class TuneTermApp(ControlActions, JournalActions):
                 state_filter=state_filter,
                 feed_error=self._feed_error,
                 pending_action=self.state.pending_action if self._live_locked() else None,
+                metrics=self.state.metrics,
+                where=where,
             )
 
     # -- screens --------------------------------------------------------------------------------
@@ -271,11 +275,30 @@ class TuneTermApp(ControlActions, JournalActions):
     def action_show_plots(self) -> None:
         from tuneterm.ui.screens.plots import PlotScreen
 
-        self.push_screen(PlotScreen(self.state))
+        keep, config = self.sweep_screen.keeps, self.source.config
+        self.push_screen(PlotScreen(self.state, keep=keep, config=config))
+
+    def action_show_parallel(self) -> None:
+        from tuneterm.ui.screens.parallel import ParallelScreen
+
+        keep, config = self.sweep_screen.keeps, self.source.config
+        self.push_screen(ParallelScreen(self.state, config=config, keep=keep))
+
+    def action_show_pareto(self) -> None:
+        from tuneterm.ui.screens.pareto import ParetoScreen
+
+        if not isinstance(self.screen, ParetoScreen):
+            self.push_screen(ParetoScreen(self.state, keep=self.sweep_screen.keeps))
+
+    def action_show_importance(self) -> None:
+        from tuneterm.ui.screens.importance import ImportanceScreen
+
+        if not isinstance(self.screen, ImportanceScreen):
+            self.push_screen(ImportanceScreen(self.state, self.source.config))
 
     def action_show_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(help_sections()))
+            self.push_screen(HelpScreen(help_sections(), self.sweep_screen.table.column_legend()))
 
     def action_detach(self) -> None:
         self._feed.stop_requested.set()
@@ -293,12 +316,30 @@ class TuneTermApp(ControlActions, JournalActions):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
-            "Plots", "Metric vs hyperparameter, learning curves", self.action_show_plots
+            "Plots",
+            "Metric vs hyperparameter, learning curves, heat grid of two",
+            self.action_show_plots,
+        )
+        yield SystemCommand(
+            "Parallel coordinates",
+            "A line per trial across every hyperparameter and the metric",
+            self.action_show_parallel,
+        )
+        yield SystemCommand(
+            "Importance", "Each hyperparameter's share of the metric", self.action_show_importance
+        )
+        yield SystemCommand(
+            "Pareto front", "Trials no other beats on every metric", self.action_show_pareto
         )
         yield SystemCommand(
             "Hypotheses", "Evidence for each hypothesis; mark verdicts", self.action_show_hypotheses
         )
         yield SystemCommand("Note", "Write a note in the journal", self.action_write_note)
+        yield SystemCommand(
+            "Filter",
+            "Show only trials matching an expression",
+            self.sweep_screen.action_edit_filter,
+        )
         yield SystemCommand(
             "Journal", "The experiment's journal, rendered", self.action_show_journal
         )

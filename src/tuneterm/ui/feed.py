@@ -54,6 +54,9 @@ class SweepFeed:
         """Set when `run` has returned (the worker thread is a pool thread: not joinable)."""
         self._hold_until = 0.0
         """Monotonic time before which the feed does not poll (see `hold`)."""
+        self.observers: list[Callable[[list[Event]], None]] = []
+        """Called on the feed's thread with each poll's events (perhaps none), before they are
+        applied; register them before `prime`."""
 
     def prime(self) -> tuple[frozenset[str], int]:
         """Apply the first batch on the calling thread, before the app starts; returns the changed
@@ -129,7 +132,10 @@ class SweepFeed:
 
     def _poll(self) -> list[Event]:
         with self.source_lock:
-            return self.source.poll(BATCH)
+            events = self.source.poll(BATCH)
+        for observe in self.observers:
+            observe(events)
+        return events
 
     def _driver_alive(self) -> bool | None:
         with self.source_lock:

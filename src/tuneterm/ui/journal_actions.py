@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import App
 
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
-from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, NoteKind
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import one_line
 from tuneterm.storage.journal_service import JournalService
@@ -26,6 +26,9 @@ from tuneterm.ui.messages import (
     VerdictSubmitted,
 )
 from tuneterm.ui.screens.role import NotebookScreen, NoteSubjectScreen
+
+if TYPE_CHECKING:
+    from tuneterm.ui.modals.note import WrittenNote
 
 READ_ONLY_NOTEBOOK = (
     "Read-only: a plain Ray Tune directory has no store to keep notes, hypotheses or verdicts in."
@@ -43,6 +46,8 @@ class JournalActions(App[str]):
     def init_journal(self) -> None:
         self.note_draft = ""
         """A note that could not be saved: the editor opens with it, so no word is lost."""
+        self.note_draft_kind = NoteKind.OBSERVATION
+        """That note's kind."""
         self.journal_service = JournalService(self.source.path, self.clock)
 
     def close_journal(self) -> None:
@@ -97,22 +102,24 @@ class JournalActions(App[str]):
             screen.note_subject() if isinstance(screen, NoteSubjectScreen) else (None, None)
         )
         self.push_screen(
-            NoteModal(trial_id, iteration, self.note_draft),
-            lambda text: self._note_closed(text, trial_id, iteration),
+            NoteModal(trial_id, iteration, self.note_draft, self.note_draft_kind),
+            lambda note: self._note_closed(note, trial_id, iteration),
         )
 
-    def _note_closed(self, text: str | None, trial_id: str | None, iteration: int | None) -> None:
-        self.note_draft = ""
-        if text is not None:
-            self.post_message(NoteSubmitted(text, trial_id, iteration))
+    def _note_closed(
+        self, note: WrittenNote | None, trial_id: str | None, iteration: int | None
+    ) -> None:
+        self.note_draft, self.note_draft_kind = "", NoteKind.OBSERVATION
+        if note is not None:
+            self.post_message(NoteSubmitted(note.text, trial_id, iteration, note.kind))
 
     @on(NoteSubmitted)
     def _note_submitted(self, message: NoteSubmitted) -> None:
         def write() -> str:
-            self.source.add_note(message.text, message.trial_id, message.iteration)
-            return "Note saved"
+            self.source.add_note(message.text, message.trial_id, message.iteration, message.kind)
+            return f"Note saved ({message.kind.label})"
 
-        self._write_notebook("the note", write, message.text)
+        self._write_notebook("the note", write, (message.text, message.kind))
 
     @on(VerdictSubmitted)
     def _verdict_submitted(self, message: VerdictSubmitted) -> None:
@@ -142,13 +149,14 @@ class JournalActions(App[str]):
         description="Save to the experiment's notebook",
     )
     def _write_notebook(
-        self, what: str, write: Callable[[], str], note_text: str | None = None
+        self, what: str, write: Callable[[], str], note: tuple[str, NoteKind] | None = None
     ) -> None:
         try:
             summary = write()
         except Exception as exc:
             error = one_line(f"{type(exc).__name__}: {exc}", 200)
-            self.post_message(NotebookWriteFailed(what, error, note_text))
+            text, kind = note if note is not None else (None, NoteKind.OBSERVATION)
+            self.post_message(NotebookWriteFailed(what, error, text, kind))
             return
         self.post_message(NotebookSaved(summary))
         if not self.source.driver_alive():
@@ -172,6 +180,8 @@ class JournalActions(App[str]):
             return
         if written.diverted or not quiet:
             self.post_message(JournalFileWritten(written.message, written.diverted))
+        if not self.source.driver_alive():  # a running driver draws the figures itself
+            self.journal_service.refresh_figures()
 
     def action_write_journal(self) -> None:
         if self.source.read_only:
@@ -222,7 +232,7 @@ class JournalActions(App[str]):
     def _notebook_write_failed(self, message: NotebookWriteFailed) -> None:
         detail = f"Could not save {message.what}: {message.error}"
         if message.note_text is not None:
-            self.note_draft = message.note_text
+            self.note_draft, self.note_draft_kind = message.note_text, message.note_kind
             detail += " (n opens it again)"
         self.notify(detail, title="Nothing saved", severity="error", timeout=30, markup=False)
 

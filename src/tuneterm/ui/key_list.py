@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from tuneterm.ui.alerts import TOGGLE_BELL
 from tuneterm.ui.keys import COMMAND_PALETTE, DETACH, SHOW_HELP
 from tuneterm.ui.screens.help import HelpSection
 
@@ -12,12 +13,16 @@ def help_sections() -> list[HelpSection]:
     """Every screen's and modal's keys; the keys that work everywhere come last."""
     # Imported here, when help is first asked for: the dashboard's first frame does not wait.
     from tuneterm.ui.modals.confirm import ConfirmModal
+    from tuneterm.ui.modals.filter import FilterModal
     from tuneterm.ui.modals.note import NoteModal
     from tuneterm.ui.modals.verdict import HypothesisModal, VerdictModal
     from tuneterm.ui.screens.compare import CompareScreen
     from tuneterm.ui.screens.detail import TrialDetailScreen
     from tuneterm.ui.screens.hypotheses import HypothesesScreen
+    from tuneterm.ui.screens.importance import ImportanceScreen
     from tuneterm.ui.screens.journal import JournalScreen
+    from tuneterm.ui.screens.parallel import ParallelScreen
+    from tuneterm.ui.screens.pareto import ParetoScreen
     from tuneterm.ui.screens.plots import PlotScreen
     from tuneterm.ui.screens.sweep import READ_ONLY_BINDING_ID, SweepScreen
 
@@ -29,13 +34,17 @@ def help_sections() -> list[HelpSection]:
     return [
         ("Trial table", table),
         ("Confirming a stop or pause", ConfirmModal.BINDINGS),
+        ("Typing a filter expression", FilterModal.BINDINGS),
         ("Trial detail", TrialDetailScreen.BINDINGS),
         ("Plots", PlotScreen.BINDINGS),
+        ("Parallel coordinates", ParallelScreen.BINDINGS),
+        ("Pareto front", ParetoScreen.BINDINGS),
+        ("Importance", ImportanceScreen.BINDINGS),
         ("Hypotheses", HypothesesScreen.BINDINGS),
         ("Marking a verdict", VerdictModal.BINDINGS),
         ("Adding a hypothesis", HypothesisModal.BINDINGS),
         ("Writing a note", NoteModal.BINDINGS),
         ("Journal", JournalScreen.BINDINGS),
         ("Compare", CompareScreen.BINDINGS),
-        ("Everywhere", [DETACH, SHOW_HELP, COMMAND_PALETTE]),
+        ("Everywhere", [DETACH, SHOW_HELP, TOGGLE_BELL, COMMAND_PALETTE]),
     ]

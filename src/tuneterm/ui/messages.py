@@ -14,7 +14,7 @@ from textual.message import Message
 
 from tuneterm.domain.config.spec import Hypothesis
 from tuneterm.domain.control import ControlAction
-from tuneterm.domain.hypotheses.notebook import Note
+from tuneterm.domain.hypotheses.notebook import Note, NoteKind
 from tuneterm.domain.hypotheses.verdict import Verdict
 from tuneterm.domain.trial import Result
 
@@ -145,6 +145,8 @@ class NoteSubmitted(Message):
     """The trial highlighted when the editor opened (None: a note on the whole sweep)."""
     iteration: int | None
     """That trial's iteration when the editor opened."""
+    kind: NoteKind = NoteKind.OBSERVATION
+    """What the note records, as chosen in the editor."""
 
 
 @dataclass
@@ -184,6 +186,8 @@ class NotebookWriteFailed(Message):
     """Why, in one line."""
     note_text: str | None = None
     """The unsaved note's text, kept as a draft so that no word is lost."""
+    note_kind: NoteKind = NoteKind.OBSERVATION
+    """The unsaved note's kind, kept with its text."""
 
 
 @dataclass

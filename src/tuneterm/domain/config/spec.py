@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tuneterm.domain.config.alerts import AlertSpec
 from tuneterm.domain.config.space import Param
 from tuneterm.domain.text import printable
 
 __all__ = [
     "SECTIONS",
+    "AlertSpec",
     "ConfigError",
     "DatasetSpec",
     "ExperimentConfig",
@@ -23,6 +25,7 @@ __all__ = [
     "ResourceSpec",
     "SchedulerSpec",
     "SearchSpec",
+    "StorageSpec",
     "TrainableCatalog",
     "TrainableSpec",
 ]
@@ -93,6 +96,9 @@ class ExperimentSpec:
     metrics: Any = None
     """Further metrics, name -> "max" or "min": shown, and weighed in the Pareto front; `metric`
     alone drives the scheduler and the search. A TOML table, e.g. `{ val_loss = "min" }`."""
+    compare_with: tuple[str, ...] | None = None
+    """Earlier experiments the journal compares this one with, by name (looked up in the
+    experiments' root) or directory; once validated, their absolute directories."""
 
     @property
     def objectives(self) -> tuple[tuple[str, str], ...]:
@@ -138,6 +144,9 @@ class DatasetSpec:
     """Number of synthetic classes."""
     limit: int | None = None
     """Use at most this many training samples (quick runs on large data sets)."""
+    augment: tuple[str, ...] | None = None
+    """Random transforms of the training images ("hflip", "rotate:15"; see config.augment),
+    done by torchvision; None or empty trains on the images as they are."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,20 @@ class ResourceSpec:
 
 
 @dataclass(frozen=True)
+class StorageSpec:
+    """[storage]: where Ray Tune keeps trial directories, checkpoints and its experiment state."""
+
+    path: str | None = None
+    """A directory every node of the cluster mounts, or a URI pyarrow's file systems accept
+    (`s3://bucket/prefix`, `gs://bucket/prefix`); None keeps them in the experiment directory,
+    which only a single machine can use."""
+
+    @property
+    def is_uri(self) -> bool:
+        return self.path is not None and "://" in self.path
+
+
+@dataclass(frozen=True)
 class Hypothesis:
     """[[hypotheses]]: a claim the sweep should confirm or refute."""
 
@@ -217,10 +240,23 @@ class ExperimentConfig:
     """[resources]."""
     hypotheses: tuple[Hypothesis, ...] = ()
     """[[hypotheses]], in file order."""
+    storage: StorageSpec = StorageSpec()
+    """[storage]."""
+    alerts: AlertSpec = AlertSpec()
+    """[alerts]."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict in the TOML's own shape; validating it gives `self` back."""
-        sections = ("experiment", "trainable", "dataset", "search", "scheduler", "resources")
+        sections = (
+            "experiment",
+            "trainable",
+            "dataset",
+            "search",
+            "scheduler",
+            "resources",
+            "storage",
+            "alerts",
+        )
         data: dict[str, Any] = {name: _spec_dict(getattr(self, name)) for name in sections}
         data["search_space"] = {param.name: _plain(param.to_toml()) for param in self.search_space}
         data["hypotheses"] = [_spec_dict(hypothesis) for hypothesis in self.hypotheses]
@@ -245,6 +281,8 @@ SECTIONS: Mapping[str, type] = {
     "scheduler": SchedulerSpec,
     "resources": ResourceSpec,
     "hypotheses": Hypothesis,
+    "storage": StorageSpec,
+    "alerts": AlertSpec,
 }
 """Top-level table name -> what it is read into, in file order."""
 

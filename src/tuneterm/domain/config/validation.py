@@ -10,8 +10,11 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeGuard, TypeVar
 
+from tuneterm.domain.config.alerts import AlertChecker, checked_alerts
+from tuneterm.domain.config.augment import ImportChecker, checked_augment
+from tuneterm.domain.config.comparisons import ExperimentFinder, resolve_compare_with
 from tuneterm.domain.config.limits import (
     check_integers,
     check_name,
@@ -19,6 +22,7 @@ from tuneterm.domain.config.limits import (
     check_space_seeds,
     check_trial_count,
 )
+from tuneterm.domain.config.metrics import check_builtin_metrics
 from tuneterm.domain.config.space import (
     ValidationError,
     check_builtin_space,
@@ -35,6 +39,7 @@ from tuneterm.domain.config.space import (
 )
 from tuneterm.domain.config.spec import (
     SECTIONS,
+    AlertSpec,
     DatasetSpec,
     ExperimentConfig,
     ExperimentSpec,
@@ -42,10 +47,11 @@ from tuneterm.domain.config.spec import (
     ResourceSpec,
     SchedulerSpec,
     SearchSpec,
+    StorageSpec,
     TrainableCatalog,
     TrainableSpec,
 )
-from tuneterm.domain.text import printable
+from tuneterm.domain.config.storage import checked_storage
 
 __all__ = ["Workspace", "build_config", "build_recorded_config"]
 
@@ -56,8 +62,9 @@ _ENTRY_POINT = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
 _Spec = TypeVar("_Spec")
 
 
-class Workspace(Protocol):
-    """The machine a config is checked on: the user's code and the data directories."""
+class Workspace(ExperimentFinder, ImportChecker, AlertChecker, Protocol):
+    """The machine a config is checked on: the user's code, the data directories, the earlier
+    experiments (`find_experiment`)."""
 
     def absolute(self, path: str) -> str:
         """`path` with ~ expanded, made absolute."""
@@ -75,6 +82,10 @@ class Workspace(Protocol):
         """Whether `module` can be imported here (an optional dependency is installed)."""
         ...
 
+    def storage_problem(self, location: str) -> str | None:
+        """Why a sweep could not write to `location` (a path or a URI); None when it can."""
+        ...
+
 
 def build_config(
     data: Mapping[str, Any], catalog: TrainableCatalog, workspace: Workspace
@@ -87,6 +98,7 @@ def build_config(
     check_integers(data)
     # Section by section in file order, so that the first mistake in the file is reported.
     experiment = _checked_experiment(_section(data, "experiment", ExperimentSpec))
+    experiment = resolve_compare_with(experiment, workspace)
     trainable = _checked_trainable(_section(data, "trainable", TrainableSpec), catalog, workspace)
     dataset = _checked_dataset(_section(data, "dataset", DatasetSpec), catalog, workspace)
     config = ExperimentConfig(
@@ -98,6 +110,8 @@ def build_config(
         scheduler=_checked_scheduler(_section(data, "scheduler", SchedulerSpec)),
         resources=_checked_resources(_section(data, "resources", ResourceSpec)),
         hypotheses=_hypotheses(data.get("hypotheses", [])),
+        storage=checked_storage(_section(data, "storage", StorageSpec), workspace),
+        alerts=checked_alerts(_section(data, "alerts", AlertSpec), workspace),
     )
     _check_across_sections(config, catalog)
     return _with_floats(config)
@@ -116,6 +130,8 @@ def build_recorded_config(data: object) -> ExperimentConfig:
         scheduler=_section(table, "scheduler", SchedulerSpec),
         resources=_section(table, "resources", ResourceSpec),
         hypotheses=_hypotheses(table.get("hypotheses", [])),
+        storage=_section(table, "storage", StorageSpec),
+        alerts=_section(table, "alerts", AlertSpec),
     )
     return _with_floats(config)
 
@@ -171,6 +187,8 @@ def _converted(value: object, option: object) -> object:
         return value if is_number(value) else _MISMATCH
     if option is str:
         return value if isinstance(value, str) else _MISMATCH
+    if option == tuple[str, ...]:
+        return tuple(value) if _is_string_array(value) else _MISMATCH
     if isinstance(value, list | tuple) and _is_table_array(value):
         return tuple(dict(item) for item in value)
     return _MISMATCH
@@ -178,11 +196,16 @@ def _converted(value: object, option: object) -> object:
 
 def _type_name(option: object) -> str:
     names: dict[object, str] = {int: "an integer", float: "a number", str: "a string"}
+    names[tuple[str, ...]] = "an array of strings"
     return names.get(option, "an array of tables")
 
 
 def _is_table_array(value: object) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, dict) for item in value)
+
+
+def _is_string_array(value: object) -> TypeGuard[list[str] | tuple[str, ...]]:
+    return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
 
 
 def _with_floats(config: ExperimentConfig) -> ExperimentConfig:
@@ -279,7 +302,7 @@ def _checked_dataset(
             message = f"data set {show(spec.name)} is read from disk: set root to its directory"
             raise ValidationError("dataset.root", message)
         _no_problem(workspace.directory_problem(spec.root), "dataset.root")
-    return spec
+    return checked_augment(spec, workspace)
 
 
 def _checked_search(spec: SearchSpec, workspace: Workspace) -> SearchSpec:
@@ -350,18 +373,10 @@ def _check_across_sections(config: ExperimentConfig, catalog: TrainableCatalog) 
 
 
 def _check_builtin(config: ExperimentConfig, catalog: TrainableCatalog) -> None:
-    trainable, metric = config.trainable.name, config.experiment.metric
+    trainable = config.trainable.name
     defaults = catalog.hyperparameters[trainable]
     check_builtin_space(config.search_space, trainable, defaults, catalog.optimizers)
-    reported = ", ".join(catalog.metrics)
-    message = f"metric {show(metric)} is never reported by trainable {show(trainable)}"
-    message += f" (it reports {reported})"
-    require(metric in catalog.metrics, "experiment.metric", message)
-    best = "min" if metric in catalog.lower_is_better else "max"
-    better = "lower" if best == "min" else "higher"
-    shown = printable(metric, escape_layout=True)
-    message = f'{shown} is better when {better}: use mode = "{best}"'
-    require(config.experiment.mode == best, "experiment.mode", message)
+    check_builtin_metrics(config.experiment, trainable, catalog)
 
 
 def _check_scheduler(config: ExperimentConfig) -> None:

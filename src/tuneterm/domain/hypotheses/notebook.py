@@ -1,10 +1,11 @@
-"""The notebook's model: notes, verdicts, and hypotheses with their verdicts; the checks on
-a hypothesis typed while a sweep runs. The store keeps them (storage.notebook)."""
+"""The notebook's model: notes and their kinds, verdicts, and hypotheses with their verdicts; the
+checks on a hypothesis typed while a sweep runs. The store keeps them (storage.notebook)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from tuneterm.domain.config.space import ValidationError, check_hypothesis, show
@@ -19,9 +20,38 @@ class NotebookError(Exception):
         super().__init__(" ".join(message.split()))
 
 
+class NoteKind(StrEnum):
+    """What a note records; each kind has its own section of the journal."""
+
+    OBSERVATION = "observation"
+    INSIGHT = "insight"
+    NEXT_EXPERIMENT = "next_experiment"
+    LESSON = "lesson"
+
+    @property
+    def label(self) -> str:
+        """In words: "observation", "next experiment"."""
+        return self.value.replace("_", " ")
+
+    @property
+    def section(self) -> str:
+        """Its journal section's title: "Observations", "Next experiments"."""
+        return f"{self.label.capitalize()}s"
+
+    @classmethod
+    def read(cls, value: object) -> NoteKind:
+        """The kind named by `value` (a kind or its stored value); NotebookError otherwise."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            options = ", ".join(kind.value for kind in cls)
+            raise NotebookError(f"unknown note kind {show(value)}; use one of {options}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
-    """An observation the user wrote down while the sweep ran."""
+    """Something the user wrote down while the sweep ran: an observation, an insight, a next
+    experiment or a lesson."""
 
     note_id: int
     """Its row id; notes are numbered in the order written."""
@@ -33,6 +63,8 @@ class Note:
     """The trial it is about, if any."""
     iteration: int | None
     """That trial's iteration when it was written, if known."""
+    kind: NoteKind = NoteKind.OBSERVATION
+    """What it records (notes written before kinds existed are observations)."""
 
 
 @dataclass(frozen=True, slots=True)

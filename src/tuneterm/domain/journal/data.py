@@ -4,13 +4,16 @@ storage.journal_data.gather, so that rendering is a pure function of it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuneterm.domain.comparison import ExperimentRow
 from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.domain.figures.manifest import FigureManifest
 from tuneterm.domain.hypotheses.evidence import Distribution, Evidence, TrialCurve
 from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note
+from tuneterm.domain.importance import Importance
 from tuneterm.domain.status import SweepStatus
 from tuneterm.domain.summary import SweepSummary
 from tuneterm.domain.trial import Trial
@@ -50,6 +53,22 @@ class JournalData:
     """Each trial's last reported metric, over the trials that reported one."""
     top: tuple[Trial, ...]
     """Up to three trials with the best metric (at any iteration), best first."""
+    comparison: tuple[ExperimentRow, ...] = ()
+    """This experiment, then the earlier ones it is compared with (the config's compare_with,
+    `tuneterm journal --compare`); empty when it is compared with none."""
+    comparison_unread: tuple[str, ...] = ()
+    """Why an experiment named for the comparison could not be read, one line each."""
+    last_values: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    """Trial id -> its value of each of the config's metrics (`objectives`, in order), from its
+    last report that carried them all; empty for a sweep with a single metric."""
+    figures: FigureManifest | None = None
+    """The last figure drawing (figures/figures.json), its missing files marked not drawn; None
+    before the first."""
+    figure_dir: str = "figures"
+    """The figures' directory relative to where the journal is written, "/"-separated."""
+    importance: Importance | None = None
+    """Each hyperparameter's share of the metric's variance (tuneterm.analysis.importance);
+    None leaves the section out."""
 
     @property
     def metric(self) -> str:

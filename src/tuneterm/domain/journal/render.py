@@ -1,10 +1,13 @@
 """The experiment journal as Markdown, in the shape our users write it by hand.
 
-Overview; hypotheses with reasoning and expected outcome; configuration; observations (the notes);
-results and analysis; conclusions (each hypothesis's verdict, with its evidence). tuneterm writes
-the mechanical parts; the judgments (verdicts, justifications, notes) are the user's, from the
-store. `render_journal` is a pure function of a `JournalData` (see storage.journal_data.gather):
-the same data gives the same text.
+Overview; hypotheses with reasoning and expected outcome; configuration; observations (notes of
+that kind); results and analysis; the comparison with earlier experiments (when the config or the
+command names some); conclusions (each hypothesis's verdict, with its evidence); insights, next
+experiments and lessons (notes of those kinds). tuneterm writes the mechanical parts; the judgments
+(verdicts, justifications, notes) are the user's, from the store. Each section is one call in
+`render_journal`; a section with nothing to say returns no lines and is left out.
+`render_journal` is a pure function of a `JournalData` (see storage.journal_data.gather): the same
+data gives the same text.
 """
 
 from __future__ import annotations
@@ -12,20 +15,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tuneterm.domain.comparison import comparison_markdown
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
+from tuneterm.domain.data_reader import DATA_READER_KEY, reader_phrase
 from tuneterm.domain.hypotheses.evidence import Evidence, GroupStats
-from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, NoteKind, VerdictRecord
 from tuneterm.domain.journal.data import JournalData
+from tuneterm.domain.journal.figures import figures_section
+from tuneterm.domain.journal.importance import importance_section
 from tuneterm.domain.journal.markdown import (
     code,
     code_block,
-    indented,
     inline,
     table,
     toml_key,
     toml_value,
     when,
 )
+from tuneterm.domain.journal.notes import notes_section
+from tuneterm.domain.journal.pareto import pareto_section
 from tuneterm.domain.journal.results import results_section
 from tuneterm.domain.status import SweepStatus
 from tuneterm.domain.text import format_value
@@ -38,11 +46,18 @@ def render_journal(data: JournalData) -> str:
         _overview(data),
         _hypotheses(data.hypotheses),
         _configuration(data.config),
-        _observations(data.notes),
+        notes_section(NoteKind.OBSERVATION, data.notes),
         results_section(data),
+        importance_section(data),
+        pareto_section(data),
+        figures_section(data),
+        _comparison(data),
         _conclusions(data),
+        notes_section(NoteKind.INSIGHT, data.notes),
+        notes_section(NoteKind.NEXT_EXPERIMENT, data.notes),
+        notes_section(NoteKind.LESSON, data.notes),
     )
-    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+    return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
 
 
 def _title(data: JournalData) -> list[str]:
@@ -83,7 +98,8 @@ def _overview(data: JournalData) -> list[str]:
         f"{'higher' if config.experiment.mode == 'max' else 'lower'} is better "
         f"(mode {config.experiment.mode})",
         f"- **Trainable:** {code(config.trainable.name)}, {config.trainable.epochs} epochs",
-        f"- **Data set:** {_dataset(config)}",
+        f"- **Data set:** {_dataset(config)}"
+        + inline(reader_phrase(meta.get(DATA_READER_KEY), config.dataset.augment)),
         f"- **Hardware:** {_hardware(meta)}",
         f"- **Resources per trial:** {_resources(config)}",
     ]
@@ -209,25 +225,18 @@ def _scheduler(config: ExperimentConfig) -> str:
     return "fifo (no early stopping)"
 
 
-# Observations ---------------------------------------------------------------------------------
+# Comparison -----------------------------------------------------------------------------------
 
 
-def _observations(notes: Sequence[Note]) -> list[str]:
-    lines = ["## Observations", ""]
-    if not notes:
-        return [*lines, "No notes yet (press n in the dashboard to write one)."]
-    for note in notes:
-        body = indented(note.text)
-        lines.append(f"- **{when(note.time)}**{_about(note)}: {body[0].lstrip()}")
-        lines += body[1:]
-    return lines
-
-
-def _about(note: Note) -> str:
-    if note.trial_id is None:
-        return ""
-    iteration = f", iteration {note.iteration}" if note.iteration is not None else ""
-    return f" (trial {code(note.trial_id)}{iteration})"
+def _comparison(data: JournalData) -> list[str]:
+    if not data.comparison and not data.comparison_unread:
+        return []
+    lines = ["## Comparison with earlier experiments", ""]
+    if data.comparison:
+        lines += [comparison_markdown(data.comparison)]
+    if data.comparison and data.comparison_unread:
+        lines.append("")
+    return lines + [f"- Not compared: {inline(problem, 500)}" for problem in data.comparison_unread]
 
 
 # Conclusions ----------------------------------------------------------------------------------

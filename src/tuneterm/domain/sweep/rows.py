@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tuneterm.domain.control import ControlAction, TrialView
+from tuneterm.domain.health import NO_POLICY, HealthPolicy, HealthWatch
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.history import MetricHistory
 
@@ -21,6 +22,7 @@ CATEGORIES = (
     "user",
     "error",
     "interrupted",
+    "rule",
 )
 """What `SweepState.counts()` counts and `order(state_filter=...)` filters by."""
 
@@ -91,6 +93,11 @@ class TrialRow:
     `last_metric`), by name; a metric not reported yet is absent."""
     other_bests: Mapping[str, float] = field(default_factory=lambda: NO_VALUES)
     """The best value so far of each further metric, by that metric's own mode."""
+    health_rule: str | None = None
+    """The health rule that flags it ("nan", "diverged", "stalled"; domain.health); None while
+    it is healthy."""
+    health: str | None = None
+    """Why, on one line: "nan: accuracy was nan at iteration 4"."""
 
     def value(self, metric: str, primary: str, *, best: bool = False) -> float | None:
         """The last (or best) value of `metric`, where `primary` names the sweep's first metric."""
@@ -105,8 +112,11 @@ class TrialRow:
 
     @property
     def state(self) -> str:
-        """One short label: "running", "completed", "stopped@2" (scheduler, iteration 2), ..."""
+        """One short label: "running", "completed", "stopped@2" (scheduler, iteration 2),
+        "rule:nan" (stopped by the health rule nan), ..."""
         category = self.category
+        if category == EndReason.RULE:
+            return f"rule:{self.health_rule}" if self.health_rule else category
         if category != "scheduler":
             return category
         return "stopped" if self.stop_iteration is None else f"stopped@{self.stop_iteration}"
@@ -143,6 +153,7 @@ class TrialRecord:
         "config",
         "ended_at",
         "error",
+        "health",
         "history",
         "iteration",
         "last_metric",
@@ -158,7 +169,9 @@ class TrialRecord:
         "trial_id",
     )
 
-    def __init__(self, trial_id: str, config: dict[str, Any], now: float) -> None:
+    def __init__(
+        self, trial_id: str, config: dict[str, Any], now: float, policy: HealthPolicy = NO_POLICY
+    ) -> None:
         self.trial_id = trial_id
         self.config = config
         self.status = TrialStatus.RUNNING
@@ -177,16 +190,21 @@ class TrialRecord:
         self.others: dict[str, float] | None = None
         """Last values of the further metrics; None until one is reported."""
         self.other_bests: dict[str, float] | None = None
+        self.health = HealthWatch(policy)
         self.row: TrialRow | None = None
 
-    def end(self, reason: EndReason | None, iteration: int | None, now: float) -> None:
-        """Mark the trial ended for `reason` at `iteration`; a pending request dies with it."""
+    def end(
+        self, reason: EndReason | None, iteration: int | None, now: float, rule: object = None
+    ) -> None:
+        """Mark the trial ended for `reason` at `iteration` (by the health `rule` for RULE); a
+        pending request dies with it."""
         self.status = TrialStatus.ENDED
         self.pending_action = None
         self.reason = reason
         self.category = category_of(self.status, reason)
         self.stop_iteration = iteration
         self.ended_at = now
+        self.health.end(rule if reason is EndReason.RULE else None)
 
     def snapshot(self) -> TrialRow:
         """The current row, built once per change."""
@@ -207,6 +225,8 @@ class TrialRecord:
                 self.pending_action,
                 NO_VALUES if self.others is None else MappingProxyType(dict(self.others)),
                 NO_VALUES if self.other_bests is None else MappingProxyType(dict(self.other_bests)),
+                self.health.rule,
+                self.health.reason,
             )
         return self.row
 

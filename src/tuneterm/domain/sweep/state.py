@@ -13,19 +13,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
+from tuneterm.domain.sweep.health import health_policy, note_flag, stall_pass
 from tuneterm.domain.sweep.history import MetricHistory
 from tuneterm.domain.sweep.metrics import Objective, objectives_of, record_others
 from tuneterm.domain.sweep.ordering import (
-    FILTERED_OUT,
     OrderCache,
-    filtered_key,
+    current_keys,
     key_function,
+    shown_test,
+    sorted_ids,
     still_holds,
 )
 from tuneterm.domain.sweep.rows import (
@@ -36,6 +37,9 @@ from tuneterm.domain.sweep.rows import (
     TrialRow,
 )
 from tuneterm.domain.sweep.tuned import DifferingKeys
+
+if TYPE_CHECKING:
+    from tuneterm.domain.filter import TrialFilter
 
 _NOTICES_KEPT = 50
 _INF = math.inf
@@ -55,10 +59,13 @@ class SweepState:
         self.metrics: tuple[Objective, ...] = objectives_of(meta)
         """Every metric with its mode; the first drives the scheduler and the search."""
         self.metric, self.mode = self.metrics[0]
+        self._health = health_policy(meta, self.metrics)
         self.status = str(meta.get("status", SweepStatus.CREATED))
         self.started_at: float | None = meta.get("started_at")
         self.ended_at: float | None = meta.get("ended_at")
         self.message = str(meta.get("message") or "")
+        self.data_reader: object = meta.get("data_reader")
+        """"torchvision" or "tuneterm": what read the built-ins' data (domain.data_reader)."""
         self.results_seen = 0
         """Result events applied so far."""
         self.pending_action: str | None = None
@@ -100,6 +107,7 @@ class SweepState:
             iteration = event.iteration or 0
             if iteration > record.iteration:
                 record.iteration = iteration
+            record.health.observe(event.time, iteration, event.data)
             value: Any = event.data.get(metric)
             try:
                 finite = -_INF < value < _INF
@@ -126,7 +134,8 @@ class SweepState:
         elif kind == EventKind.TRIAL_ENDED:
             self._end_trial(event)
         elif kind == EventKind.EXPERIMENT_STARTED:
-            self._experiment_started(event.time)
+            self._experiment_started(event.time, bool(data.get("resumed")))
+            self.data_reader = data.get("data_reader", self.data_reader)
         elif kind == EventKind.EXPERIMENT_ENDED:
             changed.update(self._experiment_ended(event))
         elif kind in (EventKind.TRIAL_PAUSED, EventKind.TRIAL_RESUMED):
@@ -137,16 +146,20 @@ class SweepState:
         elif kind == EventKind.CONTROL_RESOLVED:
             self._resolve(event, changed)
             return
+        elif kind == EventKind.TRIAL_FLAGGED and not note_flag(self._records, event):
+            return
         else:
             return
         if event.trial_id is not None:
             changed.add(event.trial_id)
 
-    def _experiment_started(self, now: float) -> None:
+    def _experiment_started(self, now: float, resumed: bool) -> None:
         # A dead driver writes no event: the "crashed" its meta implies outlives the replay.
         if self.status != SweepStatus.CRASHED:
             self.status = SweepStatus.RUNNING
-        self.started_at, self.ended_at, self.message = now, None, ""
+        if not resumed or self.started_at is None:  # a resumed sweep keeps its first start
+            self.started_at = now
+        self.ended_at, self.message = None, ""
 
     def _experiment_ended(self, event: Event) -> list[str]:
         """End the sweep; returns the ids of the trials it cut off."""
@@ -170,6 +183,7 @@ class SweepState:
             self._differing.observe(plain)
         record.status, record.category = TrialStatus.RUNNING, TrialStatus.RUNNING.value
         record.reason = record.stop_iteration = record.ended_at = record.error = None
+        record.health.restart()
         if record.pending_action == PENDING_LABELS[ControlAction.RESUME]:
             record.pending_action = None
         if record.started_at is None:
@@ -184,7 +198,7 @@ class SweepState:
             reason: EndReason | None = EndReason(str(event.data.get("reason")))
         except ValueError:
             reason = None
-        record.end(reason, event.iteration, event.time)
+        record.end(reason, event.iteration, event.time, event.data.get("rule"))
         error = event.data.get("error")
         record.error = None if error is None else str(error)
         record.last_seen = event.time
@@ -195,6 +209,7 @@ class SweepState:
         record = self._records.get(trial_id) or self._add_trial(trial_id, {}, event.time)
         status = TrialStatus.PAUSED if event.kind == EventKind.TRIAL_PAUSED else TrialStatus.RUNNING
         record.status, record.category = status, status.value
+        record.health.restart()
         if event.iteration is not None and event.iteration > record.iteration:
             record.iteration = event.iteration
         if record.pending_action != PENDING_LABELS[ControlAction.STOP]:
@@ -270,7 +285,7 @@ class SweepState:
         return [record.trial_id for record in cut]
 
     def _add_trial(self, trial_id: str, config: dict[str, Any], now: float) -> TrialRecord:
-        record = TrialRecord(sys.intern(trial_id), config, now)
+        record = TrialRecord(sys.intern(trial_id), config, now, self._health)
         self._records[record.trial_id] = record
         return record
 
@@ -321,6 +336,14 @@ class SweepState:
         """The trial with the best metric value at any iteration, by mode (ties: the earliest)."""
         return self._best.snapshot() if self._best is not None else None
 
+    def check_health(self, now: float) -> set[str]:
+        """Apply the stall rule (domain.health) at `now` to the running trials of a running sweep;
+        returns the ids of trials whose row changed. For a periodic pass: the dashboard's clock."""
+        live = self.status == SweepStatus.RUNNING
+        changed = stall_pass(self._records.values(), now) if live else set()
+        self._order_dirty |= changed
+        return changed
+
     def elapsed(self, now: float) -> float | None:
         """Seconds from the sweep's start to its end, or to `now` while it runs."""
         if self.started_at is None:
@@ -334,39 +357,31 @@ class SweepState:
         state_filter: str | None = None,
         *,
         now: float | None = None,
+        where: TrialFilter | None = None,
     ) -> list[str]:
         """Trial ids sorted by `sort_key` ("trial_id", "state", "iteration", "last", "best",
         "runtime" at `now`, default the wall clock; or "param:<name>"); None values last in both
-        directions, ties in the order trials appeared. The previous order is reused while no
-        changed trial's key changed: results of running trials rarely move them.
+        directions, ties in the order trials appeared; only those in `state_filter`'s category
+        that `where` matches. The previous order is reused while no changed trial's key or match
+        changed: results of running trials rarely move them.
         """
-        params = (sort_key, descending, state_filter)
-        cache = self._order_cache
-        dirty = self._order_dirty
+        params = (sort_key, descending, state_filter, where)
+        cache, records, dirty = self._order_cache, self._records, self._order_dirty
         if (
             cache is not None
             and cache.params == params
-            and still_holds(cache, self._records, dirty)
+            and still_holds(cache, records, dirty, self.metric)
         ):
-            self._order_dirty.clear()
+            dirty.clear()
             return list(cache.order)
-        key_of = key_function(sort_key, time.time() if now is None else now)
-        keys: dict[str, Any] = {}
-        keyed: list[tuple[Any, str]] = []
-        missing: list[str] = []
-        for record in self._records.values():
-            key = keys[record.trial_id] = filtered_key(key_of, record, state_filter)
-            if key is FILTERED_OUT:
-                continue
-            if key is None:
-                missing.append(record.trial_id)
-            else:
-                keyed.append((key, record.trial_id))
-        keyed.sort(key=itemgetter(0), reverse=descending)
-        order = [trial_id for _, trial_id in keyed] + missing
-        if sort_key != "runtime":  # runtimes change by themselves
-            self._order_cache = OrderCache(params, keys, order)
-        self._order_dirty.clear()
+        now = time.time() if now is None else now
+        shown = shown_test(params, self.metric, now)
+        keys = current_keys(cache, params, records, dirty, key_function(sort_key, now), shown)
+        order = sorted_ids(keys, records, descending)
+        # Runtimes change by themselves: an order that depends on them is never reused.
+        clocked = sort_key == "runtime" or (where is not None and where.uses_clock)
+        self._order_cache = None if clocked else OrderCache(params, keys, order)
+        dirty.clear()
         return list(order)
 
 

@@ -14,8 +14,9 @@ from typing import Any, Protocol
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event
-from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, NoteKind, VerdictRecord
 from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.domain.resources import ResourceSample
 from tuneterm.domain.trial import Result
 
 
@@ -60,8 +61,14 @@ class EventSource(Protocol):
     # worker thread. They raise `notebook.NotebookError` for bad input, and a read-only source
     # raises `ReadOnlySourceError`.
 
-    def add_note(self, text: str, trial_id: str | None, iteration: int | None) -> Note:
-        """Record a note (about a trial at an iteration, or about the sweep)."""
+    def add_note(
+        self,
+        text: str,
+        trial_id: str | None,
+        iteration: int | None,
+        kind: NoteKind = NoteKind.OBSERVATION,
+    ) -> Note:
+        """Record a note of `kind` (about a trial at an iteration, or about the sweep)."""
         ...
 
     def add_hypothesis(self, hypothesis: Hypothesis) -> None:
@@ -81,6 +88,28 @@ class EventSource(Protocol):
 
     def config(self) -> ExperimentConfig | None:
         """The experiment's recorded config; None when there is none (plain Ray Tune files)."""
+        ...
+
+    # Each trial's resource use and output (read them with `storage.sources.output`).
+
+    def resource_samples(self, trial_id: str, since: float | None = None) -> list[ResourceSample]:
+        """A trial's resource samples in time order (taken after `since`, if given); none for
+        plain Ray Tune directories."""
+        ...
+
+    def latest_resource_samples(self) -> dict[str, ResourceSample]:
+        """Each trial's newest resource sample, by trial id (for table columns)."""
+        ...
+
+    def output_paths(self, trial_id: str) -> tuple[Path, Path] | None:
+        """Where a trial's stdout and stderr are (the files may not exist yet); None where none
+        are kept (a plain Ray Tune trial folder without Ray's own `stdout`/`stderr`)."""
+        ...
+
+    def mark_seen(self, at: float) -> None:
+        """Record that a dashboard showed the sweep up to `at` (the store's `dashboard_seen_at`,
+        which the next attach's "since you left" banner counts from). A write like
+        `request_control`: call it from a worker thread. A no-op for plain Ray Tune directories."""
         ...
 
     def close(self) -> None: ...

@@ -18,8 +18,9 @@ from typing import Any
 from tuneterm.domain.config.spec import ExperimentConfig, Hypothesis
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
-from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, NoteKind, VerdictRecord
 from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.domain.resources import ResourceSample
 from tuneterm.domain.ray_result import NO_ERROR_TEXT, NOT_METRICS, RAY_KEYS, numeric_metrics
 from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.trial import Result
@@ -151,7 +152,13 @@ class RayDirSource:
             f" with `tuneterm run` can be stopped, paused or resumed (not {action.value})"
         )
 
-    def add_note(self, text: str, trial_id: str | None, iteration: int | None) -> Note:
+    def add_note(
+        self,
+        text: str,
+        trial_id: str | None,
+        iteration: int | None,
+        kind: NoteKind = NoteKind.OBSERVATION,
+    ) -> Note:
         raise self._read_only("notes")
 
     def add_hypothesis(self, hypothesis: Hypothesis) -> None:
@@ -168,6 +175,27 @@ class RayDirSource:
 
     def config(self) -> ExperimentConfig | None:
         return None
+
+    def resource_samples(self, trial_id: str, since: float | None = None) -> list[ResourceSample]:
+        """Always none: Ray Tune records no resource use per trial."""
+        return []
+
+    def latest_resource_samples(self) -> dict[str, ResourceSample]:
+        return {}
+
+    def output_paths(self, trial_id: str) -> tuple[Path, Path] | None:
+        """Ray's own `stdout` and `stderr` in the trial folder (`RunConfig(log_to_file=True)`
+        writes them), if it has either; else None."""
+        if trial_id not in self._by_id:
+            self._discover(self._refresh_state())
+        files = self._by_id.get(trial_id)
+        if files is None:
+            return None
+        paths = (files.path / "stdout", files.path / "stderr")
+        return paths if any(path.is_file() for path in paths) else None
+
+    def mark_seen(self, at: float) -> None:
+        """Nothing: a plain Ray Tune directory has no store to keep it in."""
 
     def _read_only(self, what: str) -> ReadOnlySourceError:
         return ReadOnlySourceError(

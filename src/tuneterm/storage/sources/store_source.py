@@ -11,26 +11,33 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from tuneterm.domain.away import SEEN_KEY
 from tuneterm.domain.config.spec import ConfigError, ExperimentConfig, Hypothesis
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event
-from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, VerdictRecord
+from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, NoteKind, VerdictRecord
 from tuneterm.domain.hypotheses.verdict import Verdict
+from tuneterm.domain.resources import ResourceSample
+from tuneterm.domain.sweep.metrics import objectives_of
 from tuneterm.domain.trial import Result
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.liveness import driver_alive, effective_status
+from tuneterm.storage.metric_vectors import tail_metrics
 from tuneterm.storage.notebook import hypothesis_entries
+from tuneterm.storage.samples import latest_resource_samples, resource_samples
 from tuneterm.storage.store import Store
+from tuneterm.storage.trial_output import output_paths
 
 
 class StoreSource:
-    """A tuneterm experiment directory, tailed through its store (results carry only the metric)."""
+    """A tuneterm experiment directory, tailed through its store (results carry only the sweep's
+    metrics)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.read_only = False
         self._store = Store.open(ExperimentDir(path).store)
-        self._metric = str(self._store.meta().get("metric") or "")
+        self._metrics = [name for name, _ in objectives_of(self._store.meta())]
         self._last_seq = 0
         self._control_store: Store | None = None
         self._control_lock = threading.Lock()
@@ -43,7 +50,7 @@ class StoreSource:
         return meta
 
     def poll(self, limit: int = 50_000) -> list[Event]:
-        events = self._store.tail(self._last_seq, self._metric, limit)
+        events = tail_metrics(self._store, self._last_seq, self._metrics, limit)
         if events:
             self._last_seq = events[-1].seq
         return events
@@ -61,10 +68,16 @@ class StoreSource:
         with self._control_lock:
             return self._writer().request_control(action, trial_id)
 
-    def add_note(self, text: str, trial_id: str | None, iteration: int | None) -> Note:
+    def add_note(
+        self,
+        text: str,
+        trial_id: str | None,
+        iteration: int | None,
+        kind: NoteKind = NoteKind.OBSERVATION,
+    ) -> Note:
         """Through the second connection, as `request_control`; so is every notebook call."""
         with self._control_lock:
-            return self._writer().add_note(text, trial_id, iteration)
+            return self._writer().add_note(text, trial_id, iteration, kind)
 
     def add_hypothesis(self, hypothesis: Hypothesis) -> None:
         with self._control_lock:
@@ -95,6 +108,21 @@ class StoreSource:
             except ConfigError:
                 return None
         return self._config
+
+    def resource_samples(self, trial_id: str, since: float | None = None) -> list[ResourceSample]:
+        return resource_samples(self._store, trial_id, since)
+
+    def latest_resource_samples(self) -> dict[str, ResourceSample]:
+        return latest_resource_samples(self._store)
+
+    def output_paths(self, trial_id: str) -> tuple[Path, Path]:
+        """`EXPERIMENT/logs/<trial_id>/stdout` and `stderr`, where the driver writes them."""
+        return output_paths(self.path, trial_id)
+
+    def mark_seen(self, at: float) -> None:
+        """Through the second connection, as `request_control`."""
+        with self._control_lock:
+            self._writer().set_meta(**{SEEN_KEY: at})
 
     def _config_ids(self) -> list[str] | None:
         """The config's hypothesis ids; None lets the store read config.json itself."""

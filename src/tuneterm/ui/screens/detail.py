@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from tuneterm.domain.data_reader import reader_caption
 from tuneterm.domain.hypotheses.notebook import Note
 from tuneterm.domain.journal.markdown import when
 from tuneterm.domain.ray_result import ITERATION, TIME_THIS_ITER, TIME_TOTAL
@@ -70,13 +71,15 @@ def config_text(config: dict[str, object]) -> Text:
 
 
 def notes_text(notes: Sequence[Note]) -> Text:
-    """A trial's notes, oldest first, each with when and at which iteration it was written."""
+    """A trial's notes, oldest first, each with its kind, when and at which iteration it was
+    written."""
     text = Text()
     for index, note in enumerate(notes):
         if index:
             text.append("\n")
         at = f" · iteration {note.iteration}" if note.iteration is not None else ""
-        text.append(f"{when(note.time)}{at}\n", style="dim")
+        text.append(note.kind.label, style="bold")
+        text.append(f" · {when(note.time)}{at}\n", style="dim")
         text.append(printable(note.text.rstrip()))
     return text
 
@@ -176,6 +179,7 @@ class TrialDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#detail-config").border_title = "config"
+        self.query_one("#detail-config").border_subtitle = reader_caption(self.state.data_reader)
         self.query_one("#detail-metrics").border_title = "metrics"
         notes = self.query_one("#detail-notes")
         notes.border_title = "notes"

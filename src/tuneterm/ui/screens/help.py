@@ -15,6 +15,8 @@ from textual.widgets import Footer, Static
 
 HelpSection = tuple[str, Sequence[BindingType]]
 """A heading and the bindings listed under it."""
+ColumnLegend = Sequence[tuple[str, str]]
+"""The trial table's columns: (short title, what it shows)."""
 
 
 class HelpScreen(Screen[None]):
@@ -39,15 +41,19 @@ class HelpScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, sections: Sequence[HelpSection]) -> None:
+    def __init__(self, sections: Sequence[HelpSection], columns: ColumnLegend = ()) -> None:
         super().__init__()
         self.sections = sections
+        self.columns = columns
+        """Listed after the first section (the trial table's keys)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Static(Text(" Keys", style="bold"), id="help-title")
-            for heading, bindings in self.sections:
+            for index, (heading, bindings) in enumerate(self.sections):
                 yield Static(self._section(heading, bindings), classes="help-section")
+                if index == 0 and self.columns:
+                    yield Static(self._columns_section(), classes="help-section")
         yield Footer(compact=True)
 
     def keys_text(self, binding: Binding) -> str:
@@ -56,6 +62,22 @@ class HelpScreen(Screen[None]):
             return binding.key_display
         keys = [key.strip() for key in binding.key.split(",")]
         return " ".join(self.app.get_key_display(Binding(key, binding.action)) for key in keys)
+
+    def _columns_section(self) -> Table:
+        """Each column's title (abbreviated, as a narrow terminal shows it) and what it shows."""
+        table = Table(
+            title=Text("Columns (abbreviated on narrow terminals)", style="bold"),
+            title_justify="left",
+            box=None,
+            show_header=False,
+            expand=True,
+            pad_edge=False,
+        )
+        table.add_column("title", no_wrap=True, style="bold", min_width=8)
+        table.add_column("what it shows", ratio=1)
+        for title, shows in self.columns:
+            table.add_row(Text(title), Text(shows, style="dim"))
+        return table
 
     def _section(self, heading: str, bindings: Sequence[BindingType]) -> Table:
         table = Table(

@@ -1,5 +1,5 @@
-"""The main screen: the sweep's header, its trial table and the footer of keys; the keys that
-stop, pause and resume trials ask here and send the request up to the app."""
+"""The main screen: the sweep's header, its trial table and the footer of keys (those that stop,
+pause and resume trials are in `trial_control`, the filters in `trial_filter`)."""
 
 from __future__ import annotations
 
@@ -8,30 +8,18 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
-from tuneterm.domain.control import ControlAction
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.ui.keys import DETACH, SHOW_HELP
-from tuneterm.ui.messages import ControlRequested, TrialDetailRequested
-from tuneterm.ui.modals.confirm import (
-    READ_ONLY_TEXT,
-    SWEEP_QUESTION,
-    ConfirmModal,
-    Question,
-    refusal,
-    trial_question,
-)
+from tuneterm.ui.messages import TrialDetailRequested
+from tuneterm.ui.plot_keys import SHOW_PARALLEL
+from tuneterm.ui.screens.trial_control import TrialControlKeys
+from tuneterm.ui.screens.trial_filter import TrialFilterKeys
 from tuneterm.ui.widgets.footer import KeyFooter
-from tuneterm.ui.widgets.header import COUNT_LABELS, SweepFacts, SweepHeader
+from tuneterm.ui.widgets.header import SweepFacts, SweepHeader
 from tuneterm.ui.widgets.trial_table import TrialTable
 
-FILTERS: tuple[str | None, ...] = (None, *(key for key, _ in COUNT_LABELS))
-"""`f` cycles through these (None: every trial), skipping states no trial is in."""
-
 _MOVE = Binding.Group("Move", compact=True)
-CONTROL_ACTIONS = frozenset({"stop_trial", "pause_trial", "resume_trial", "stop_sweep"})
-"""Actions that write a request for the driver: disabled (shown dimmed) on a read-only source."""
 READ_ONLY_BINDING_ID = "control-read-only"
 NARROW_FOOTER_HIDES = (
     "reverse_sort",
@@ -45,9 +33,10 @@ NARROW_FOOTER_HIDES = (
 )
 """Footer keys left out below `WIDE_FOOTER` columns, so that 80 fit the rest (`?` lists all)."""
 WIDE_FOOTER = 150
+PARETO_TIP = "The trade-off between the sweep's metrics: trials no other beats on all of them"
 
 
-class SweepScreen(Screen[None]):
+class SweepScreen(TrialControlKeys, TrialFilterKeys):
     """The live view of one sweep."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -64,7 +53,7 @@ class SweepScreen(Screen[None]):
             "cycle_sort",
             "Sort",
             id="cycle-sort",
-            tooltip="Sort by the next column (trial, state, iter, params, last, best, time)",
+            tooltip="Sort by the next column (trial, state, iter, metrics, params, time)",
         ),
         Binding(
             "S", "reverse_sort", "Reverse", id="reverse-sort", tooltip="Reverse the sort order"
@@ -75,6 +64,15 @@ class SweepScreen(Screen[None]):
             "Filter",
             id="cycle-filter",
             tooltip="Show only trials in the next state (all, running, completed, ...)",
+        ),
+        Binding(
+            "slash",
+            "edit_filter",
+            "Where",
+            id="edit-filter",
+            key_display="/",
+            show=False,
+            tooltip='Show only trials where an expression holds: lr < 1e-3 and state == "running"',
         ),
         Binding(
             "x",
@@ -109,8 +107,18 @@ class SweepScreen(Screen[None]):
             "app.show_plots",
             "Plots",
             id="show-plots",
-            tooltip="Metric vs hyperparameter scatter and all learning curves",
+            tooltip="Metric vs hyperparameter scatter, all learning curves, heat grid of two",
         ),
+        SHOW_PARALLEL,
+        Binding(
+            "i",
+            "app.show_importance",
+            "Importance",
+            id="show-importance",
+            show=False,
+            tooltip="Each hyperparameter's share of the metric's variance, as trials finish",
+        ),
+        Binding("F", "app.show_pareto", "Pareto", id="show-pareto", show=False, tooltip=PARETO_TIP),
         Binding(
             "n",
             "app.write_note",
@@ -174,6 +182,22 @@ class SweepScreen(Screen[None]):
             tooltip="Move the cursor to the last trial",
         ),
         Binding(
+            "left,less_than_sign",
+            "scroll_columns(-1)",
+            "Columns left",
+            id="columns-left",
+            group=_MOVE,
+            tooltip="Show the column left of those shown, when the table is too wide",
+        ),
+        Binding(
+            "right,greater_than_sign",
+            "scroll_columns(1)",
+            "Columns right",
+            id="columns-right",
+            group=_MOVE,
+            tooltip="Show the column right of those shown (trial and state stay put)",
+        ),
+        Binding(
             "pagedown",
             "page_down",
             "Page down",
@@ -205,7 +229,7 @@ class SweepScreen(Screen[None]):
     def __init__(
         self,
         state: SweepState,
-        facts: Callable[[str | None], SweepFacts],
+        facts: Callable[[str | None, str], SweepFacts],
         clock: Callable[[], float],
         *,
         read_only: bool = False,
@@ -218,11 +242,10 @@ class SweepScreen(Screen[None]):
         self._clock = clock
         self.sort_key = "trial_id"
         self.descending = False
-        self.state_filter: str | None = None
         self._pending_ids: set[str] = set()
         self._pending = False
-        self.table = TrialTable(self._curve_values, clock, id="trials")
-        self.header = SweepHeader(facts(None), id="sweep-header")
+        self.table = TrialTable(self._curve_values, clock, metrics=state.metrics, id="trials")
+        self.header = SweepHeader(facts(None, ""), id="sweep-header")
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -254,12 +277,12 @@ class SweepScreen(Screen[None]):
             best = self.state.best()
             tuned = self.state.tuned
         self.table.update_rows(rows, order, best.trial_id if best else None, tuned, max_bytes)
-        self.header.show(self._facts(self.state_filter))
+        self.header.show(self._facts(self.state_filter, self.where_text))
 
     def _order_locked(self) -> list[str]:
         """The displayed order; the caller holds the state's lock."""
         return self.state.order(
-            self.sort_key, self.descending, self.state_filter, now=self._clock()
+            self.sort_key, self.descending, self.state_filter, now=self._clock(), where=self.where
         )
 
     # -- actions --------------------------------------------------------------------------------
@@ -275,6 +298,8 @@ class SweepScreen(Screen[None]):
 
     def _metric_descending(self, sort_key: str) -> bool:
         """Metric columns sort best first."""
+        if sort_key.startswith("metric:"):
+            return dict(self.state.metrics).get(sort_key.removeprefix("metric:")) == "max"
         return sort_key in ("last", "best") and self.state.mode == "max"
 
     def _sort_by(self, sort_key: str, descending: bool) -> None:
@@ -288,17 +313,6 @@ class SweepScreen(Screen[None]):
         self.note_changes(())
         self.flush()
         self.table.refresh()
-
-    def action_cycle_filter(self) -> None:
-        with self.state.lock:
-            counts = self.state.counts()
-        start = FILTERS.index(self.state_filter)
-        for step in range(1, len(FILTERS) + 1):
-            candidate = FILTERS[(start + step) % len(FILTERS)]
-            if candidate is None or counts.get(candidate, 0):
-                break
-        self.state_filter = candidate
-        self._reorder()
 
     def action_cursor_down(self) -> None:
         self.table.move_cursor(1)
@@ -318,6 +332,9 @@ class SweepScreen(Screen[None]):
     def action_page_up(self) -> None:
         self.table.page(-1)
 
+    def action_scroll_columns(self, step: int) -> None:
+        self.table.scroll_columns(step)
+
     def note_subject(self) -> tuple[str | None, int | None]:
         """What a note written now is stamped with: the highlighted trial and its iteration."""
         trial_id = self.table.cursor_trial_id
@@ -329,60 +346,3 @@ class SweepScreen(Screen[None]):
     def action_show_detail(self) -> None:
         if self.table.cursor_trial_id is not None:
             self.post_message(TrialDetailRequested(self.table.cursor_trial_id))
-
-    # -- control --------------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in CONTROL_ACTIONS:
-            return None if self.read_only else True
-        if action == "explain_read_only":
-            return self.read_only
-        return True
-
-    def action_stop_trial(self) -> None:
-        self._ask(ControlAction.STOP)
-
-    def action_pause_trial(self) -> None:
-        self._ask(ControlAction.PAUSE)
-
-    def action_resume_trial(self) -> None:
-        self._ask(ControlAction.RESUME)
-
-    def action_stop_sweep(self) -> None:
-        self._ask(ControlAction.STOP_ALL)
-
-    def action_explain_read_only(self) -> None:
-        self.notify(READ_ONLY_TEXT, title="Read-only", severity="warning", markup=False)
-
-    def _ask(self, action: ControlAction) -> None:
-        """Refuse with a notification, or confirm (resuming needs no confirmation), then send."""
-        if self.read_only:
-            self.action_explain_read_only()
-            return
-        trial_id = None if action is ControlAction.STOP_ALL else self.table.cursor_trial_id
-        question = self._question(action, trial_id)
-        if question is None:
-            return
-        if action is ControlAction.RESUME:
-            self.post_message(ControlRequested(action, trial_id))
-            return
-        self.app.push_screen(
-            ConfirmModal(question), lambda yes: self._confirmed(yes, action, trial_id)
-        )
-
-    def _question(self, action: ControlAction, trial_id: str | None) -> Question | None:
-        """What to ask before sending `action`, or None once a notification said why not."""
-        with self.state.lock:
-            row = self.state.row(trial_id) if trial_id and trial_id in self.state else None
-            refused = refusal(action, row, self.state.status, self.state.pending_action)
-            tuned = self.state.tuned
-        if refused is not None:
-            self.notify(refused, title="Nothing sent", severity="warning", markup=False)
-            return None
-        if action is ControlAction.STOP_ALL or row is None:
-            return SWEEP_QUESTION
-        return trial_question(action, row, tuned)
-
-    def _confirmed(self, yes: bool | None, action: ControlAction, trial_id: str | None) -> None:
-        if yes:
-            self.post_message(ControlRequested(action, trial_id))

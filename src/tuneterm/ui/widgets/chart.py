@@ -53,6 +53,8 @@ class Figure:
     legend: Sequence[tuple[str, str]] = field(default=())
     """(label, style) pairs under the plot; default: one per series."""
     empty_text: str = "no data yet"
+    x_categories: Sequence[str] = ()
+    """Labels of a categorical x axis: slot i spans x from i - 0.5 to i + 0.5."""
 
 
 class _Axis:
@@ -133,7 +135,9 @@ def render_figure(figure: Figure, width: int, height: int) -> list[Text]:
     y_ticks = [compact_number(y_axis.value_at(share), 3) for share in (1.0, 0.5, 0.0)]
     gutter = max(cell_len(tick) for tick in y_ticks) + 1
     plot_width = width - gutter - 1
-    x_axis = _Axis([x for x, _ in points], plot_width * 2, log=figure.log_x, flip=False)
+    slots = len(figure.x_categories)
+    x_values = [-0.5, slots - 0.5] if slots else [x for x, _ in points]
+    x_axis = _Axis(x_values, plot_width * 2, log=figure.log_x, flip=False)
     canvas = _Canvas(plot_width, plot_height)
     _draw(canvas, figure, x_axis, y_axis)
     lines = []
@@ -173,12 +177,15 @@ def _draw(canvas: _Canvas, figure: Figure, x_axis: _Axis, y_axis: _Axis) -> None
 
 def _x_axis_lines(figure: Figure, x_axis: _Axis, gutter: int, plot_width: int) -> list[Text]:
     axis = ["─"] * plot_width
-    for mark in figure.x_marks:
+    slots = [float(slot) for slot in range(len(figure.x_categories))]
+    for mark in [*figure.x_marks, *slots]:
         px = x_axis.pixel(mark)
         if px is not None and 0 <= px // 2 < plot_width:
             axis[px // 2] = "┴"
     axis_line = Text(" " * gutter + "└", style="dim")
     axis_line.append("".join(axis), style="dim")
+    if figure.x_categories:
+        return [axis_line, _category_ticks(figure, x_axis, gutter, plot_width)]
     low, mid, high = (compact_number(x_axis.value_at(s), 3) for s in (0.0, 0.5, 1.0))
     ticks = [" "] * plot_width
     mid_start = plot_width // 2 - len(mid) // 2
@@ -192,6 +199,27 @@ def _x_axis_lines(figure: Figure, x_axis: _Axis, gutter: int, plot_width: int) -
         _place(ticks, label_start, label)
     tick_line = Text(" " * (gutter + 1) + "".join(ticks), style="dim")
     return [axis_line, tick_line]
+
+
+def _category_ticks(figure: Figure, x_axis: _Axis, gutter: int, plot_width: int) -> Text:
+    """Each category's label under its slot (those that would overlap a left neighbour are
+    left out), then the axis's name where it fits."""
+    ticks = [" "] * plot_width
+    free_from, first_start = 0, plot_width
+    for slot, label in enumerate(figure.x_categories):
+        text = printable(label, escape_layout=True)
+        centre = (x_axis.pixel(float(slot)) or 0) // 2
+        start = max(free_from, centre - len(text) // 2)
+        if cell_len(text) == len(text) and start + len(text) <= plot_width:
+            _place(ticks, start, text)
+            free_from, first_start = start + len(text) + 1, min(first_start, start)
+    name = printable(figure.x_label, escape_layout=True)
+    if name and cell_len(name) == len(name):
+        if len(name) + 2 <= first_start:
+            _place(ticks, 0, name)
+        elif free_from + len(name) + 2 <= plot_width:
+            _place(ticks, plot_width - len(name), name)
+    return Text(" " * (gutter + 1) + "".join(ticks), style="dim")
 
 
 def _place(cells: list[str], start: int, text: str) -> None:

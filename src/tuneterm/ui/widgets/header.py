@@ -12,8 +12,11 @@ from textual.widget import Widget
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.text import duration, one_line, printable
 from tuneterm.ui.format import metric_text
+from tuneterm.ui.widgets.metrics_line import metrics_line
 
 WAITING_TEXT = "Starting Ray… (waiting for the driver's first event)"
+WHERE_SHOWN = 48
+"""Characters of a filter expression the header shows at most."""
 READ_ONLY_STATUS = "read-only"
 """The status shown for a source no driver reads (a plain Ray Tune directory)."""
 
@@ -66,6 +69,10 @@ class SweepFacts:
     """Why reading the store stopped, if it did."""
     pending_action: str | None = None
     """"stopping sweep…" while a request to stop the whole sweep waits for the driver."""
+    where: str = ""
+    """The filter expression the table and plots are narrowed by ("" while there is none)."""
+    metrics: tuple[tuple[str, str], ...] = ()
+    """Every metric with its mode; the first drives the scheduler and the search."""
 
 
 def status_text(facts: SweepFacts) -> Text:
@@ -100,7 +107,12 @@ def first_line(facts: SweepFacts) -> Text:
 
 def second_line(facts: SweepFacts) -> Text:
     total = sum(facts.counts.values())
-    line = Text(f" {total} trials: ")
+    line = Text(" ")
+    if facts.where:  # first: at 80 columns the counts may be cut, the filter may not
+        line.append("where ", style="italic")
+        line.append(one_line(facts.where, WHERE_SHOWN), style="reverse bold")
+        line.append("  ")
+    line.append(f"{total} trials: ")
     parts = [
         (key, label)
         for key, label in COUNT_LABELS
@@ -117,7 +129,8 @@ def second_line(facts: SweepFacts) -> Text:
 
 
 class SweepHeader(Widget):
-    """Two lines of facts about the sweep; repaints only the lines whose text changed."""
+    """Two lines of facts about the sweep (a third names the metrics when there are several);
+    repaints only the lines whose text changed."""
 
     DEFAULT_CSS = """
     SweepHeader { height: 2; }
@@ -127,6 +140,8 @@ class SweepHeader(Widget):
         super().__init__(id=id)
         self.facts = facts
         self._lines = self._render_facts(facts)
+        if len(self._lines) > 2:
+            self.styles.height = len(self._lines)
 
     def show(self, facts: SweepFacts) -> None:
         """Show `facts`; a no-op (no bytes written) when the text would not change, and one
@@ -143,9 +158,10 @@ class SweepHeader(Widget):
         return "\n".join(line.plain for line in self._lines)
 
     @staticmethod
-    def _render_facts(facts: SweepFacts) -> tuple[Text, Text]:
+    def _render_facts(facts: SweepFacts) -> tuple[Text, ...]:
         second = Text() if facts.waiting else second_line(facts)
-        return first_line(facts), second
+        third = metrics_line(facts.metrics)
+        return (first_line(facts), second) + ((third,) if third is not None else ())
 
     def render(self) -> Text:
         text = Text("\n").join(self._lines)

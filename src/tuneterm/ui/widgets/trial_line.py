@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -12,8 +13,8 @@ from textual.strip import Strip
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.text import duration, printable
-from tuneterm.ui.format import fit, metric_text, sparkline
-from tuneterm.ui.widgets.columns import Column, param_text, state_text
+from tuneterm.ui.format import fit, fit_middle, sparkline
+from tuneterm.ui.widgets.columns import Column, Layout, param_text, state_text, value_text
 
 BEST_MARK = "★"
 SEGMENT_BYTES = 24
@@ -45,7 +46,7 @@ class LinePainter:
         self._curve_values = curve_values
         self._clock = clock
         self._style = style
-        self.columns: list[Column] = []
+        self.layout = Layout((), ())
         """The columns laid out for the table's width."""
         self.best_trial_id: str | None = None
         """The trial marked with `BEST_MARK`."""
@@ -54,7 +55,7 @@ class LinePainter:
         """`row`'s line, `width` cells wide."""
         segments: list[Segment] = []
         plain = self._style("")
-        for column in self.columns:
+        for column in self.layout.shown:
             text, style_name = self.cell(row, column)
             if segments:
                 segments.append(Segment(" ", plain))
@@ -72,35 +73,48 @@ class LinePainter:
         if key == "state":
             style = "action" if row.pending_action else CATEGORY_STYLE.get(row.category, "")
             return fit(state_text(row), width), style
-        return fit(self._value_text(row, key), width, right=column.right), ""
-
-    def _value_text(self, row: TrialRow, key: str) -> str:
         if key == "trial_id":
-            return printable(row.trial_id)
+            return fit_middle(printable(row.trial_id), width), ""
+        return fit(self._value_text(row, key, width), width, right=column.right), ""
+
+    def _value_text(self, row: TrialRow, key: str, width: int) -> str:
         if key == "iteration":
             return str(row.iteration)
         if key == "last":
-            return metric_text(row.last_metric)
+            return value_text(row.last_metric, width)
         if key == "best":
-            return metric_text(row.best_metric)
+            return value_text(row.best_metric, width)
         if key == "runtime":
             return duration(row.runtime(self._clock()), clock=True)
-        return param_text(row, key.removeprefix("param:"))
+        if key.startswith("metric:"):
+            return value_text(row.others.get(key.removeprefix("metric:")), width)
+        return param_text(row, key.removeprefix("param:"), width)
 
     def header(self, width: int, sort_key: str, descending: bool) -> Strip:
-        """The title line, the sort column marked ▲ (or ▼ when descending)."""
+        """The title line, the sort column marked ▲ (or ▼ when descending) after its title (in
+        the separator when the title fills the column), ending with how many columns are out of
+        view."""
         style = self._style("header")
-        segments: list[Segment] = []
-        for column in self.columns:
-            title = column.title
+        mark = "▼" if descending else "▲"
+        texts: list[str] = []
+        after_sorted = False
+        for column in self.layout.shown:
+            if texts:
+                texts.append(mark if after_sorted else " ")
+            title, after_sorted = column.title, False
             if column.key == sort_key:
-                title = fit(title, column.width - 1, right=column.right) + (
-                    "▼" if descending else "▲"
-                )
-            if segments:
-                segments.append(Segment(" ", style))
-            segments.append(Segment(fit(title, column.width, right=column.right), style))
-        return _fitted(segments, width, style)
+                if cell_len(title) < column.width:
+                    title = fit(title, column.width - 1, right=column.right) + mark
+                else:
+                    after_sorted = True
+            texts.append(fit(title, column.width, right=column.right))
+        if after_sorted:
+            texts.append(mark)
+        line = "".join(texts)
+        marker = self.layout.marker
+        if marker:
+            line += " " * max(1, width - cell_len(line) - len(marker)) + marker
+        return _fitted([Segment(line, style)], width, style)
 
 
 def wire_bytes(strip: Strip) -> int:

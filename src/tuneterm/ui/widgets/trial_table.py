@@ -22,7 +22,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tuneterm.domain.sweep.rows import TrialRow
-from tuneterm.ui.widgets.columns import Column, NaturalWidths, layout, tuned_names
+from tuneterm.ui.widgets.columns import (
+    Column,
+    NaturalWidths,
+    Objective,
+    first_showing,
+    layout,
+    tuned_names,
+)
 from tuneterm.ui.widgets.trial_line import CurveValues, LinePainter, wire_bytes
 
 SIZE_SYNC = 1.0
@@ -32,8 +39,9 @@ SIZE_SYNC = 1.0
 class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
     """Trials of a sweep, one per line, in the order the app gives; the cursor follows a trial.
 
-    It has no key bindings of its own (the screen's move the cursor): a scroll view's arrow keys
-    would scroll past the cursor.
+    It has no key bindings of its own (the screen's move the cursor and scroll the columns): a
+    scroll view's arrow keys would scroll past the cursor. Columns that do not fit scroll
+    sideways (`scroll_columns`), the trial id and state staying put.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -54,9 +62,12 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         curve_values: CurveValues,
         clock: Callable[[], float],
         *,
+        metrics: Sequence[Objective] = (),
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self._metrics = tuple(metrics)
+        """The sweep's metrics with their modes, the first driving the search: a column each."""
         self._painter = LinePainter(curve_values, clock, self._style)
         self._rows: dict[str, TrialRow] = {}
         self._order: list[str] = []
@@ -65,8 +76,10 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._header: Strip | None = None
         self._styles: dict[str, Style] = {}
         self._tuned: list[str] = []
-        self._natural = NaturalWidths([])
+        self._natural = NaturalWidths([], self._metrics)
         self._layout_width = -1
+        self.first_column = 0
+        """The first column shown right of the state (an index among those that scroll)."""
         self.cursor_trial_id: str | None = None
         """The trial under the cursor; it keeps the cursor when rows reorder."""
         self.sort_key = "trial_id"
@@ -150,6 +163,11 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.sort_key, self.descending = sort_key, descending
         self._header = None
         self.refresh(Region(0, 0, self.scrollable_content_region.width, 1))
+        for _ in self._painter.layout.columns:  # widths differ: a step may not reach it yet
+            first = first_showing(self._painter.layout, sort_key)
+            if first == self.first_column:
+                break
+            self._show_from(first)
 
     def _set_order(self, order: Sequence[str]) -> None:
         old_index = self.cursor_index or 0
@@ -202,7 +220,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         changed."""
         names = tuned_names(self._tuned, self._rows)
         if names != self._natural.params:
-            self._natural = NaturalWidths(names)
+            self._natural = NaturalWidths(names, self._metrics)
             self._natural.grow(self._visible_rows())
             self._relayout()
             return True
@@ -219,9 +237,35 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _relayout(self) -> None:
         self._layout_width = self.scrollable_content_region.width
-        self._painter.columns = layout(self._natural, self._layout_width)
+        laid_out = layout(self._natural, self._layout_width, self.first_column)
+        self._painter.layout = laid_out
+        self.first_column = laid_out.first
         self._strips.clear()
         self._header = None
+
+    # -- columns --------------------------------------------------------------------------------
+
+    def scroll_columns(self, step: int) -> None:
+        """Show the columns `step` columns further right (negative: left), as far as any are
+        hidden that way."""
+        self._show_from(max(0, self.first_column + step))
+
+    def _show_from(self, first: int) -> None:
+        if first == self.first_column or not self._painter.layout.scrolls:
+            return
+        self.first_column = first
+        self._relayout()
+        self._stale.clear()
+        self.refresh()
+
+    @property
+    def hidden_columns(self) -> tuple[int, int]:
+        """How many columns are out of view to the left and to the right."""
+        return self._painter.layout.hidden_left, self._painter.layout.hidden_right
+
+    def column_legend(self) -> list[tuple[str, str]]:
+        """(short title, what it shows) for every column: the help screen lists them."""
+        return self._natural.legend()
 
     # -- reading back (tests, the app) ----------------------------------------------------------
 
@@ -235,7 +279,13 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        return tuple(self._painter.columns)
+        """Every column, those scrolled out of view too."""
+        return self._painter.layout.columns
+
+    @property
+    def shown_columns(self) -> tuple[Column, ...]:
+        """The columns drawn."""
+        return self._painter.layout.shown
 
     @property
     def cursor_index(self) -> int | None:
@@ -246,7 +296,8 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         return self._row_strip(trial_id).text
 
     def cell_text(self, trial_id: str, column_key: str) -> str:
-        column = next(c for c in self._painter.columns if c.key == column_key)
+        """The cell as drawn, stripped (a column out of view: as it would be drawn)."""
+        column = next(c for c in self._painter.layout.columns if c.key == column_key)
         return self._painter.cell(self._rows[trial_id], column)[0].strip()
 
     # -- cursor ---------------------------------------------------------------------------------

@@ -1,0 +1,295 @@
+"""`ParetoScreen`: the trade-off between the sweep's metrics, two at a time.
+
+A scatter of every trial on two metrics: the trials no other trial beats on all the sweep's metrics
+at once (domain.pareto) are marked and joined by the front line, the others dimmed; under it, the
+front's trials with each metric and their hyperparameters. Values are each trial's last reported
+value of each metric. It shows the trials the table shows (its filter).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tuneterm.domain.pareto import pareto_front
+from tuneterm.domain.sweep.rows import TrialRow
+from tuneterm.domain.sweep.state import SweepState
+from tuneterm.domain.text import printable
+from tuneterm.ui.format import compact_value, fit, metric_text
+from tuneterm.ui.pacing import Pacer
+from tuneterm.ui.widgets.chart import Chart, Figure, Series
+from tuneterm.ui.widgets.metrics_line import ARROWS
+
+REDRAW_INTERVAL = 1.0
+FRONT_STYLE = "bold green"
+LINE_STYLE = "green"
+DOMINATED_STYLE = "bright_black"
+FRONT_MARKER = "●"
+DOMINATED_MARKER = "·"
+MOST_CELLS = 16
+"""Cells of a column in the list of the front at most; a longer name or value is cut with …."""
+ONE_METRIC_HINT = 'Weigh several with [experiment] metrics = { val_loss = "min" } in the config'
+
+Objective = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ParetoData:
+    """A copy of what the view needs, taken under the sweep state's lock."""
+
+    metrics: tuple[Objective, ...]
+    """Every metric with its mode; the first drives the scheduler and the search."""
+    rows: Sequence[TrialRow]
+    """The trials the table's filter keeps."""
+    total: int
+    """Every trial, kept or not."""
+    tuned: Sequence[str]
+    front: frozenset[str]
+    """The ids of the kept trials on the Pareto front over every metric."""
+
+    def vector(self, row: TrialRow) -> tuple[float | None, ...]:
+        """The trial's last value of each metric."""
+        primary = self.metrics[0][0]
+        return tuple(row.value(name, primary) for name, _ in self.metrics)
+
+
+def pareto_data(state: SweepState, keep: Callable[[TrialRow], bool]) -> ParetoData:
+    with state.lock:
+        rows, metrics, tuned = state.rows(), state.metrics, list(state.tuned)
+    kept = [row for row in rows if keep(row)]
+    primary = metrics[0][0]
+    points = [(row.trial_id, [row.value(name, primary) for name, _ in metrics]) for row in kept]
+    front = frozenset(pareto_front(points, [mode for _, mode in metrics]))
+    return ParetoData(metrics, kept, len(rows), tuned, front)
+
+
+def axis_pairs(count: int) -> list[tuple[int, int]]:
+    """Which metrics the scatter can show, as (x, y) indices: every pair, the first metric first."""
+    return list(itertools.combinations(range(count), 2))
+
+
+def labelled(objective: Objective) -> str:
+    """The name and which way is better: "val_loss↓"."""
+    name, mode = objective
+    return printable(name) + ARROWS.get(mode, "")
+
+
+def front_figure(data: ParetoData, pair: tuple[int, int]) -> Figure:
+    """The scatter of metric `pair[0]` (x) against `pair[1]` (y)."""
+    shown = _points(data, pair)
+    front = [(x, y) for trial_id, x, y in shown if trial_id in data.front]
+    others = [(x, y) for trial_id, x, y in shown if trial_id not in data.front]
+    line = _front_line(shown, data, pair)
+    series = [  # drawn in this order: the front's markers on top
+        _series("dominated", others, DOMINATED_STYLE, DOMINATED_MARKER),
+        _series("front", line, LINE_STYLE, None),
+        _series("on the front", front, FRONT_STYLE, FRONT_MARKER),
+    ]
+    return Figure(
+        series,
+        x_label=labelled(data.metrics[pair[0]]),
+        legend=_legend(len(front), len(others), len(data.metrics) > 2),
+        empty_text="no trial has reported these two metrics yet",
+    )
+
+
+def _series(
+    label: str, points: list[tuple[float, float]], style: str, marker: str | None
+) -> Series:
+    return Series(label, [x for x, _ in points], [y for _, y in points], style, marker)
+
+
+def _points(data: ParetoData, pair: tuple[int, int]) -> list[tuple[str, float, float]]:
+    """(trial id, x, y) of the kept trials that reported both metrics."""
+    points = []
+    for row in data.rows:
+        vector = data.vector(row)
+        x, y = vector[pair[0]], vector[pair[1]]
+        if x is not None and y is not None:
+            points.append((row.trial_id, x, y))
+    return points
+
+
+def _front_line(
+    shown: list[tuple[str, float, float]], data: ParetoData, pair: tuple[int, int]
+) -> list[tuple[float, float]]:
+    """The front of the two metrics shown, along x: with two metrics, the front itself."""
+    modes = [data.metrics[pair[0]][1], data.metrics[pair[1]][1]]
+    ids = set(pareto_front([(tid, (x, y)) for tid, x, y in shown], modes))
+    return sorted((x, y) for tid, x, y in shown if tid in ids)
+
+
+def _legend(on_front: int, dominated: int, several_pairs: bool) -> list[tuple[str, str]]:
+    line = "━ front of these two" if several_pairs else "━ front"
+    return [
+        (f"{FRONT_MARKER} on the front ({on_front})", FRONT_STYLE),
+        (f"{DOMINATED_MARKER} dominated ({dominated})", DOMINATED_STYLE),
+        (line, LINE_STYLE),
+    ]
+
+
+def front_rows(data: ParetoData) -> list[TrialRow]:
+    """The front's trials, best first by the metric that drives the search."""
+    sign = -1.0 if data.metrics[0][1] == "max" else 1.0
+    on_front = [row for row in data.rows if row.trial_id in data.front]
+    return sorted(on_front, key=lambda row: sign * (row.last_metric or 0.0))
+
+
+def front_table(data: ParetoData) -> Text:
+    """One line per trial on the front: its id, each metric, its hyperparameters."""
+    rows = front_rows(data)
+    cells = [
+        [printable(row.trial_id)]
+        + [metric_text(value) for value in data.vector(row)]
+        + [compact_value(row.config.get(name)) for name in data.tuned]
+        for row in rows
+    ]
+    titles = ["trial"] + [labelled(m) for m in data.metrics] + [printable(n) for n in data.tuned]
+    widths = [
+        min(MOST_CELLS, max(cell_len(line[column]) for line in [titles, *cells]))
+        for column in range(len(titles))
+    ]
+    right = [0 < column <= len(data.metrics) for column in range(len(titles))]
+    lines = [_table_line(titles, widths, right, "bold")]
+    lines += [_table_line(line, widths, right, "") for line in cells]
+    text = Text("\n").join(lines)
+    text.no_wrap = True
+    return text
+
+
+def _table_line(cells: list[str], widths: list[int], right: list[bool], style: str) -> Text:
+    line = Text()
+    for cell, width, to_right in zip(cells, widths, right, strict=True):
+        line.append(" " + fit(cell, width, right=to_right) + " ", style=style)
+    return line
+
+
+class ParetoScreen(Screen[None]):
+    """The Pareto front of the sweep's metrics; `m` shows the next pair, `s` swaps the axes."""
+
+    DEFAULT_CSS = """
+    ParetoScreen #pareto-chart { height: 1fr; min-height: 8; }
+    ParetoScreen #pareto-list-box { height: auto; max-height: 45%; }
+    ParetoScreen #pareto-list { width: auto; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape", "app.pop_screen", "Back", id="pareto-back", tooltip="Back to the trial table"
+        ),
+        Binding(
+            "m",
+            "cycle_metrics",
+            "Metrics",
+            id="cycle-pareto-metrics",
+            tooltip="Plot the next pair of the sweep's metrics (when it weighs more than two)",
+        ),
+        Binding(
+            "s",
+            "swap_axes",
+            "Swap axes",
+            id="swap-pareto-axes",
+            tooltip="Swap the two metrics between the x and y axes",
+        ),
+    ]
+
+    def __init__(self, state: SweepState, keep: Callable[[TrialRow], bool]) -> None:
+        super().__init__()
+        self.state = state
+        self.keep = keep
+        """The table's filter: the view shows the trials the table shows."""
+        self.data = pareto_data(state, keep)
+        self.pair_index = 0
+        """Which of `axis_pairs` is plotted."""
+        self.swapped = False
+        """Whether the pair's second metric is on the x axis."""
+        self._pacer = Pacer(REDRAW_INTERVAL)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="pareto-title")
+        yield Chart(id="pareto-chart")
+        with VerticalScroll(id="pareto-list-box"):
+            yield Static(id="pareto-list")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    @property
+    def pair(self) -> tuple[int, int] | None:
+        """The metrics plotted, as (x, y) indices into the sweep's metrics; None for one metric."""
+        pairs = axis_pairs(len(self.data.metrics))
+        if not pairs:
+            return None
+        x, y = pairs[self.pair_index % len(pairs)]
+        return (y, x) if self.swapped else (x, y)
+
+    def _draw(self) -> None:
+        self._pacer.loaded()
+        self.query_one("#pareto-title", Static).update(self._title())
+        chart = self.query_one("#pareto-chart", Chart)
+        pair = self.pair
+        chart.display = pair is not None
+        if pair is not None:
+            chart.show(front_figure(self.data, pair))
+        self.query_one("#pareto-list", Static).update(self._list())
+
+    def _title(self) -> Text:
+        pair, data = self.pair, self.data
+        if pair is None:
+            text = Text(f" One metric, {labelled(data.metrics[0])}: ", style="bold")
+            return text.append("its Pareto front is the best trial", style="bold")
+        x, y = (labelled(data.metrics[index]) for index in pair)
+        text = Text(f" Pareto front: {y} against {x}", style="bold")
+        text.append(f"  {len(data.front)} of {len(data.rows)} trials on it")
+        if len(data.rows) < data.total:
+            text.append(f" (filtered from {data.total})", style="italic")
+        return text
+
+    def _list(self) -> Text:
+        data = self.data
+        if not data.front:
+            return Text(" No trial has reported every metric yet.", style="italic")
+        text = front_table(data)
+        if len(data.metrics) == 1:
+            return Text("\n").join([text, Text(" " + ONE_METRIC_HINT, style="dim")])
+        return text
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`m` needs three metrics (more than one pair), `s` two."""
+        needed = {"cycle_metrics": 3, "swap_axes": 2}.get(action, 0)
+        return len(self.data.metrics) >= needed
+
+    def action_cycle_metrics(self) -> None:
+        self.pair_index = (self.pair_index + 1) % max(1, len(axis_pairs(len(self.data.metrics))))
+        self.swapped = False
+        self._draw()
+
+    def action_swap_axes(self) -> None:
+        self.swapped = not self.swapped
+        self._draw()
+
+    # -- live -----------------------------------------------------------------------------------
+
+    def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
+        self._pacer.pending = True
+
+    def flush(self) -> None:
+        """Redraw from a fresh copy of the sweep, at most once per `REDRAW_INTERVAL`."""
+        if not self._pacer.due(self):
+            return
+        self.data = pareto_data(self.state, self.keep)
+        self._draw()
+
+    def on_screen_resume(self) -> None:
+        self.flush()
