@@ -11,7 +11,9 @@ scheduler and store) run three ways, alternately in one Ray session, several rou
 
 Each is timed around `Tuner.fit()` alone; the final figures drawn after it are not counted (the
 driver draws them after the sweep's end). Prints each variant's median ratio to bare Ray Tune with
-its spread (min-max over rounds), and how many figure processes ran per sweep.
+its spread (min-max over rounds), how many figure processes ran per sweep, and the result callback
+itself: the median and 99th percentile of the time tuneterm's `on_trial_result` takes, over every
+result of every round, with and without figures (less sensitive to a busy machine than the ratio).
 
     .venv/bin/python bench/figures.py [--rounds N] [--figure-interval S]
 """
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from tuneterm.runner.driver import RAY_ENVIRONMENT
 
@@ -48,10 +51,24 @@ from tuneterm.storage.store import Store  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import overhead  # noqa: E402  (benchmark (a)'s trainable and sizes)
 
+
+class TimedCallback(StoreCallback):
+    """tuneterm's store callback, timing each `on_trial_result`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seconds: list[float] = []
+
+    def on_trial_result(self, *args: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
+        super().on_trial_result(*args, **kwargs)
+        self.seconds.append(time.perf_counter() - started)
+
+
 XS = [float(i) for i in range(overhead.TRIALS)]
 CONFIG = {
     "experiment": {"name": "bench", "metric": "score", "mode": "max"},
-    "trainable": {"name": "mlp", "epochs": overhead.ITERATIONS},
+    "trainable": {"name": "overhead:quick", "epochs": overhead.ITERATIONS},
     "search_space": {"x": {"grid": XS}},
     "search": {"algorithm": "grid"},
     "scheduler": {"name": "fifo"},
@@ -59,8 +76,11 @@ CONFIG = {
 }
 
 
-def sweep(directory: Path, figure_interval: float | None, journal: bool) -> tuple[float, int]:
-    """Seconds `fit()` took, and the figure processes started (0 without figures)."""
+def sweep(
+    directory: Path, figure_interval: float | None, journal: bool
+) -> tuple[float, int, list[float]]:
+    """Seconds `fit()` took, the figure processes started (0 without figures), and the seconds
+    each result callback took."""
     callbacks: list[tune.Callback] = [JsonLoggerCallback(), CSVLoggerCallback()]
     scheduler = None
     expdir = ExperimentDir(directory)
@@ -70,7 +90,8 @@ def sweep(directory: Path, figure_interval: float | None, journal: bool) -> tupl
         meta = {"name": "bench", "metric": "score", "mode": "max", "tuned": ["x"]}
         Store.create(expdir.store, meta).close()
         decisions = StopDecisions()
-        callbacks.append(StoreCallback(expdir.store, decisions))
+        timed = TimedCallback(expdir.store, decisions)
+        callbacks.append(timed)
         scheduler = RecordingFIFO()
         scheduler.record_stops_in(decisions)
     tuner = tune.Tuner(
@@ -84,7 +105,7 @@ def sweep(directory: Path, figure_interval: float | None, journal: bool) -> tupl
     if not journal:
         started = time.perf_counter()
         tuner.fit()
-        return time.perf_counter() - started, 0
+        return time.perf_counter() - started, 0, []
     thread = JournalThread(expdir, config_from_dict(CONFIG), figure_interval=figure_interval)
     with thread:
         started = time.perf_counter()
@@ -93,11 +114,17 @@ def sweep(directory: Path, figure_interval: float | None, journal: bool) -> tupl
         drawings = thread.figures_started()
     manifest = load_manifest(expdir)
     assert figure_interval is None or (manifest is not None and manifest.problem is None)
-    return elapsed, drawings
+    return elapsed, drawings, timed.seconds
 
 
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
+
+
+def callback_ms(seconds: list[float]) -> str:
+    ordered = sorted(seconds)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return f"median {statistics.median(ordered) * 1e3:.3f} ms, p99 {p99 * 1e3:.3f} ms"
 
 
 def main() -> None:
@@ -109,6 +136,7 @@ def main() -> None:
     variants = {"bare": None, "text": None, "figures": args.figure_interval}
     times: dict[str, list[float]] = {name: [] for name in variants}
     drawings: list[int] = []
+    callbacks: dict[str, list[float]] = {"text": [], "figures": []}
     with tempfile.TemporaryDirectory() as tmp:
         sweep(Path(tmp) / "warmup", None, journal=False)
         for round_ in range(args.rounds):
@@ -116,8 +144,9 @@ def main() -> None:
             order = names[round_ % 3 :] + names[: round_ % 3]  # rotate who goes first
             for name in order:
                 directory = Path(tmp) / f"r{round_}-{name}"
-                elapsed, drawn = sweep(directory, variants[name], journal=name != "bare")
+                elapsed, drawn, seconds = sweep(directory, variants[name], journal=name != "bare")
                 times[name].append(elapsed)
+                callbacks.get(name, []).extend(seconds)
                 if name == "figures":
                     drawings.append(drawn)
     ray.shutdown()
@@ -130,7 +159,8 @@ def main() -> None:
         f"rounds; bare Ray Tune median {statistics.median(times['bare']):.2f} s; ratio to bare, "
         f"median (min-max): journal text only {spread(ratios['text'])}, with figures every "
         f">= {args.figure_interval:g} s {spread(ratios['figures'])}; figure processes started "
-        f"per sweep: {', '.join(map(str, drawings))}",
+        f"per sweep: {', '.join(map(str, drawings))}; on_trial_result: text only "
+        f"{callback_ms(callbacks['text'])}, with figures {callback_ms(callbacks['figures'])}",
         flush=True,
     )
 

@@ -1,7 +1,10 @@
 """Benchmark (a): what tuneterm's callback, scheduler and store add to a Ray Tune sweep.
 
 8 trials x 500 quick iterations, run as bare Ray Tune (verbose=0) and with tuneterm's
-StoreCallback + recording scheduler + SQLite store, alternately in one Ray session, several rounds.
+StoreCallback + recording scheduler + SQLite store + trial output relay (each trial under a trial
+agent: fd capture and resource sampling; `--no-relay` leaves them out, for a before/after
+comparison) + the health rules (`--no-health` leaves them out), alternately in one Ray session,
+several rounds.
 Both variants use the same Ray environment settings as tuneterm's driver, so the ratio isolates
 tuneterm's own work. Target: ratio <= 1.03.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,13 +27,20 @@ import ray  # noqa: E402
 from ray import tune  # noqa: E402
 from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback  # noqa: E402
 
+from tuneterm.domain.config.health import HealthSpec  # noqa: E402
 from tuneterm.runner.callback import StoreCallback  # noqa: E402
 from tuneterm.runner.decisions import StopDecisions  # noqa: E402
+from tuneterm.runner.health import HealthMonitor  # noqa: E402
+from tuneterm.runner.relay import OutputRelay, relay_name  # noqa: E402
 from tuneterm.runner.scheduler import RecordingFIFO  # noqa: E402
+from tuneterm.runner.trial_agent import with_agent  # noqa: E402
 from tuneterm.storage.store import Store  # noqa: E402
 
 TRIALS = 8
 ITERATIONS = 500
+RELAY = "--no-relay" not in sys.argv
+HEALTH = "--no-health" not in sys.argv
+"""The health rules (runner.health), as the driver applies them; `--no-health` leaves them out."""
 
 
 def quick(config: dict[str, float]) -> None:
@@ -40,6 +51,10 @@ def quick(config: dict[str, float]) -> None:
 def sweep(storage: Path, with_tuneterm: bool) -> float:
     callbacks: list[tune.Callback] = [JsonLoggerCallback(), CSVLoggerCallback()]
     scheduler = None
+    trainable = quick
+    if with_tuneterm and RELAY:
+        callbacks.append(OutputRelay(storage, storage / "store.sqlite", relay_name(storage)))
+        trainable = with_agent(quick, relay_name(storage))
     if with_tuneterm:
         storage.mkdir(parents=True)
         store_path = storage / "store.sqlite"
@@ -48,8 +63,11 @@ def sweep(storage: Path, with_tuneterm: bool) -> float:
         callbacks.append(StoreCallback(store_path, decisions))
         scheduler = RecordingFIFO()
         scheduler.record_stops_in(decisions)
+        if HEALTH:
+            metrics = (("score", "max"), ("loss", "min"))
+            scheduler.watch_health(HealthMonitor(store_path, HealthSpec(), metrics, decisions))
     tuner = tune.Tuner(
-        quick,
+        trainable,
         param_space={"x": tune.grid_search([float(i) for i in range(TRIALS)])},
         tune_config=tune.TuneConfig(metric="score", mode="max", scheduler=scheduler),
         run_config=tune.RunConfig(
@@ -87,7 +105,9 @@ def main(rounds: int = 3) -> dict[str, float]:
     print(
         f"(a) {TRIALS} trials x {ITERATIONS} iterations, {rounds} rounds: "
         f"bare Ray Tune {figures['bare_s']:.2f} s, with tuneterm {figures['tuneterm_s']:.2f} s, "
-        f"median ratio {figures['ratio']:.3f} (target <= 1.03); "
+        f"median ratio {figures['ratio']:.3f} (target <= 1.03; spread"
+        f" {min(ratios):.3f}-{max(ratios):.3f}; output relay {'on' if RELAY else 'off'}; "
+        f"health rules {'on' if HEALTH else 'off'}); "
         f"per round: {', '.join(f'{r:.3f}' for r in ratios)}",
         flush=True,
     )
@@ -95,6 +115,4 @@ def main(rounds: int = 3) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    import sys
-
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 3)

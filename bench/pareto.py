@@ -23,7 +23,7 @@ from store_tail import BATCH, METRIC, build
 from tuneterm.domain.events import Event
 from tuneterm.domain.pareto import pareto_front
 from tuneterm.domain.sweep.state import SweepState
-from tuneterm.storage.metric_vectors import tail_metrics
+from tuneterm.storage.result_metrics import tail_metrics
 from tuneterm.storage.store import Store
 
 RUNS = 5

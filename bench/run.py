@@ -125,6 +125,20 @@ def s3_checkpoints(endpoint: str, prefix: str) -> int:
     )
 
 
+RUN_ATTEMPTS = 3
+"""A sweep whose run fails (its driver killed by another process on a shared machine, say) is run
+again, at most this many times in all; the failures are counted in the output."""
+
+
+def timed_sweep(command: list[str], env: dict[str, str], failures: list[str]) -> float:
+    for _ in range(RUN_ATTEMPTS - 1):
+        try:
+            return timed(command, env)
+        except subprocess.CalledProcessError:
+            failures.append(command[-1])
+    return timed(command, env)
+
+
 def bench_s3_storage(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, s3_server(Path(tmp) / "moto.log") as endpoint:
         env = {**os.environ, **S3_CREDENTIALS, "TUNETERM_ROOT": str(Path(tmp) / "runs")}
@@ -142,11 +156,12 @@ def bench_s3_storage(rounds: int) -> None:
             )
         }
         times: dict[str, list[float]] = {"local": [], "s3": []}
-        timed(commands["local"], env)  # warm-up: imports and Ray's first start from disk
+        failures: list[str] = []
+        timed_sweep(commands["local"], env, failures)  # warm-up: imports, Ray's first start
         for round_ in range(rounds):
             order = ["local", "s3"] if round_ % 2 == 0 else ["s3", "local"]
             for where in order:
-                times[where].append(timed(commands[where], env))
+                times[where].append(timed_sweep(commands[where], env, failures))
         checkpoints = s3_checkpoints(endpoint, "bench/sweeps")
     ratios = [s / local for s, local in zip(times["s3"], times["local"], strict=True)]
     print(
@@ -154,7 +169,8 @@ def bench_s3_storage(rounds: int) -> None:
         f"{statistics.median(times['local']):.1f} s, S3 (moto on 127.0.0.1) "
         f"{statistics.median(times['s3']):.1f} s, median ratio {statistics.median(ratios):.3f} "
         f"(spread {min(ratios):.3f}-{max(ratios):.3f}); per round: "
-        f"{', '.join(f'{r:.3f}' for r in ratios)}; {checkpoints} checkpoints kept in the bucket",
+        f"{', '.join(f'{r:.3f}' for r in ratios)}; {checkpoints} checkpoints kept in the bucket"
+        f"; {len(failures)} failed runs repeated",
         flush=True,
     )
 
@@ -163,9 +179,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["a", "b", "s3"], default=None)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-relay", action="store_true", help="(a) without the trial output relay, for a before"
+    )
     args = parser.parse_args()
     if args.only in (None, "a"):
-        subprocess.run([sys.executable, str(HERE / "overhead.py"), str(args.rounds)], check=True)
+        relay = ["--no-relay"] if args.no_relay else []
+        overhead = [sys.executable, str(HERE / "overhead.py"), str(args.rounds), *relay]
+        subprocess.run(overhead, check=True)
     if args.only in (None, "b"):
         bench_default_sweep(args.rounds)
     if args.only in (None, "s3"):

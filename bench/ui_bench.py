@@ -13,6 +13,7 @@ case needs one) runs a feeder process appending results at a target rate in ~50 
     [7] 256 kbit/s link (pty read at 32 KB/s): key p99 after the first paint (<= 100 ms)
     [8] launch to first table frame with 10,000 trials (<= 300 ms); ray/pandas/pyarrow imported?
     [9] RSS with 10,000 trials and 1,000,000 results (<= 80 MB); bytes per metric point
+    [10] keys in a trial's output pane while it prints 10,000 lines/s (p99 <= 50 ms; ui_output.py)
 
     .venv/bin/python bench/ui_bench.py [--quick] [--only 8,3]    # --quick: shorter windows
 
@@ -42,6 +43,7 @@ from typing import Any
 
 from tuneterm.storage.store import Store
 from tuneterm.ui.format import metric_text
+from ui_output import case_output_pane
 from ui_pty import (
     TABLE_TOP,
     CpuWindow,
@@ -76,13 +78,27 @@ class Plan:
     launches: int
     big_iterations: int
     """Results per trial in the 10,000-trial replay store."""
+    output_runs: int
+    """Runs of figure 10, each on a fresh dashboard."""
 
 
 FULL = Plan(
-    presses=250, window=10.0, markers=100, marker_interval=0.12, launches=3, big_iterations=100
+    presses=250,
+    window=10.0,
+    markers=100,
+    marker_interval=0.12,
+    launches=3,
+    big_iterations=100,
+    output_runs=5,
 )
 QUICK = Plan(
-    presses=60, window=3.0, markers=30, marker_interval=0.12, launches=1, big_iterations=20
+    presses=60,
+    window=3.0,
+    markers=30,
+    marker_interval=0.12,
+    launches=1,
+    big_iterations=20,
+    output_runs=2,
 )
 
 
@@ -394,6 +410,12 @@ def case_replay(
     )
 
 
+def case_output(root: Path, plan: Plan, rng: random.Random) -> None:
+    """[10] keys in a trial's output pane while the trial prints 10,000 lines/s."""
+    text, ok = case_output_pane(root, plan.output_runs, plan.presses, attach, rng)
+    figure("10", text, ok)
+
+
 def _count_results(expdir: Path) -> int:
     with sqlite3.connect(expdir / Store.FILENAME) as conn:
         return int(conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'result'").fetchone()[0])
@@ -568,6 +590,8 @@ def run(plan: Plan, only: set[str]) -> None:
             attempt("8", "launch, 10,000 trials", case_launch, root / "launch", plan)
         if wanted("3 9"):
             run_replay(root, plan, rng)
+        if wanted("10"):
+            attempt("10", "output pane, 10,000 lines/s", case_output, root, plan, rng)
 
 
 def run_replay(root: Path, plan: Plan, rng: random.Random) -> None:

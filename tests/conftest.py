@@ -90,26 +90,32 @@ def experiments_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def _driver_pids() -> set[int]:
-    """Processes running a tuneterm driver (`python -m tuneterm.runner.driver`)."""
+def _driver_pids(under: Path) -> set[int]:
+    """Processes running a tuneterm driver (`python -m tuneterm.runner.driver DIR`) for an
+    experiment under `under`: this test run's, never a user's sweep or another run's."""
     found = set()
+    marker = str(under).encode()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):
-            if b"tuneterm.runner.driver" in cmdline.read_bytes():
+            text = cmdline.read_bytes()
+            if b"tuneterm.runner.driver" in text and marker in text:
                 found.add(int(cmdline.parent.name))
     return found
 
 
 @pytest.fixture(autouse=True)
-def _no_driver_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+def _no_driver_outlives_its_test(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """Kill the drivers a Ray test started and left running (a test that failed half-way, say):
     on the shared head, a leftover sweep would hold the CPUs the next tests' trials need."""
     if "ray_head" not in request.fixturenames:
         yield
         return
-    before = _driver_pids()
+    base = tmp_path_factory.getbasetemp()
+    before = _driver_pids(base)
     yield
-    for pid in _driver_pids() - before:
+    for pid in _driver_pids(base) - before:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             group = os.getpgid(pid)
             # Drivers run in a session of their own; never signal this test run's own group.

@@ -216,6 +216,9 @@ def test_importance_bars_once_there_are_shares() -> None:
     too_few = Importance("accuracy", (), 5, None, "too few trials: 5 finished, 8 needed")
     assert importance_plan(batch_norm_lr(importance=too_few)) is None
     assert importance_plan(batch_norm_lr()) is None
+    poor = Importance("accuracy", (("lr", 0.969), ("batch_norm", 0.031)), 8, -0.17)
+    plan = importance_plan(batch_norm_lr(importance=poor))
+    assert plan is not None and plan.title.endswith(" - unreliable so far (fit -0.17)")
 
 
 def test_the_pareto_figure_highlights_the_hand_computed_front() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from tuneterm.analysis.importance import importance
 from tuneterm.domain.config.space import Param
-from tuneterm.domain.importance import MIN_TRIALS
+from tuneterm.domain.importance import MIN_TRIALS, summary
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.trial import Trial
 
@@ -142,3 +142,19 @@ def test_a_metric_that_never_varies_is_said_to() -> None:
     result = importance(trials, SPACE[:1], "accuracy")
     assert result.shares == ()
     assert result.reason == "every one of the 10 finished trials has the same accuracy"
+
+
+def test_eight_trials_of_noise_give_shares_marked_unreliable() -> None:
+    # The metric is noise: the forest fits it worse than its mean, yet one hyperparameter takes
+    # most of the shares. The result says they mean nothing yet.
+    result = importance(sweep(8, lambda config: 0.5, seed=2), SPACE, "accuracy")
+    assert result.trials == MIN_TRIALS and result.shares
+    assert result.fit is not None and result.fit < 0
+    assert not result.reliable
+    assert result.warning == (
+        f"the hyperparameters explain little of accuracy so far (fit {result.fit:.2f}):"
+        " shares are unreliable"
+    )
+    assert result.warning in summary(result)
+    many = importance(sweep(120, lr_only), SPACE, "accuracy")
+    assert many.reliable and many.warning == ""

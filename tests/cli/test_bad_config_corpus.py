@@ -606,6 +606,19 @@ CORPUS = [
         "FILE:35: alerts.command: ",
         "TMP/user_train.py is not executable",
     ),
+    # Health rules the driver does not know
+    bad(
+        "health-unknown-rule",
+        TINY + '\n[health]\npatience = 4\nstop = ["nan", "diverging"]\n',
+        "FILE:36: health.stop: ",
+        "unknown rule 'diverging' (did you mean 'diverged'?); the rules are nan, diverged, stalled",
+    ),
+    bad(
+        "health-stall-factor-not-above-1",
+        TINY + "\n[health]\nstall_factor = 0.5\n",
+        "FILE:35: health.stall_factor: ",
+        "must be greater than 1 (got 0.5)",
+    ),
 ]
 
 

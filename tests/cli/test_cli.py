@@ -167,6 +167,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         "journal",
         "compare",
         "status",
+        "logs",
         "export",
     ]
 

@@ -189,6 +189,20 @@ def test_where_narrows_trials_and_results(
     assert len(results) == expected and {row["trial_id"] for row in results} <= set(kept)
 
 
+def test_where_takes_every_reported_metric_by_its_last_finite_value(tmp_path: Path) -> None:
+    # Trial a's last result holds only NaNs, so no trial's last result holds time_total_s: it
+    # is still a name, and a's value is its last finite one (3.0, the result before).
+    sweep = build_sweep(tmp_path / "runs", with_nan=True)
+    _, rows = csv_rows(export(tmp_path, sweep, "--where", "time_total_s > 2.5"))
+    assert [row["trial_id"] for row in rows] == ["a"]
+    _, rows = csv_rows(export(tmp_path, sweep, "--where", "time_total_s < 2.5 or extra > 5"))
+    assert [row["trial_id"] for row in rows] == ["b"]
+    _, results = csv_rows(export(tmp_path, sweep, "--results", "--where", "time_total_s == 3"))
+    assert [(row["trial_id"], row["iteration"]) for row in results] == [
+        ("a", "1"), ("a", "2"), ("a", "3"), ("a", "4"),
+    ]  # fmt: skip
+
+
 # -- plain Ray Tune files ------------------------------------------------------------------------
 
 

@@ -24,8 +24,11 @@ from tuneterm.cli.main import main
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.store import Store
 
-STATES = ["pending", "running", "paused", "completed", "scheduler", "user", "error", "interrupted"]
-REASONS = {"completed", "scheduler", "user", "error", "interrupted"}
+STATES = [
+    "pending", "running", "paused",
+    "completed", "scheduler", "user", "error", "interrupted", "rule",
+]  # fmt: skip
+REASONS = set(STATES[3:])
 SWEEP_STATUSES = {"created", "starting", "running", "finished", "failed", "stopped", "crashed"}
 
 Check = Callable[[Any], bool]

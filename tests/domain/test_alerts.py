@@ -11,7 +11,6 @@ import pytest
 
 from tuneterm.domain.alerts import (
     DEFAULT_EVENTS,
-    HEALTH_KIND,
     Alert,
     AlertDeriver,
     AlertEvent,
@@ -180,21 +179,26 @@ def test_error_text_with_escapes_stays_one_printable_line() -> None:
 def test_unhealthy_once_per_trial_until_healthy_again_and_a_rule_stop_counts() -> None:
     alerts = deriver()
     log = Log()
+    health = EventKind.TRIAL_HEALTH
     flagged = [
-        log.add(1, HEALTH_KIND, "a", 4, health="nan"),
-        log.add(2, HEALTH_KIND, "a", 5, health="diverging"),
-        log.add(3, HEALTH_KIND, "a", 6, health="ok"),
-        log.add(4, HEALTH_KIND, "a", 7, health="stalled", value=0.4),
-        log.ended(5, "a", "rule", 7, rule="stalled"),
-        log.ended(6, "b", "rule", 2, rule="nan"),
+        log.add(1, health, "a", 4, health="nan", reason="nan: accuracy was nan at iteration 4"),
+        log.add(2, health, "a", 5, health="diverged", reason="diverged: ..."),
+        log.add(3, health, "a", 6, health="ok", reason=""),
+        log.add(4, health, "a", 7, health="stalled", reason="stalled: no report for 2 min"),
+        log.ended(5, "a", EndReason.RULE, 7, rule="stalled"),
+        log.ended(6, "b", EndReason.RULE, 2, rule="nan"),
     ]
     found = alerts.observe(flagged)
-    assert kinds(found) == ["trial_unhealthy"] * 3
-    assert found[0].text == "tuneterm: lr-sweep: trial a is unhealthy at iteration 4: nan"
-    assert (found[1].value, found[2].text) == (
-        0.4,
-        "tuneterm: lr-sweep: trial b is unhealthy at iteration 2: nan",
-    )
+    assert [(a.event.value, a.trial_id, a.iteration) for a in found] == [
+        ("trial_unhealthy", "a", 4),
+        ("trial_unhealthy", "a", 7),
+        ("trial_unhealthy", "b", 2),
+    ]
+    assert [a.text.removeprefix("tuneterm: lr-sweep: ") for a in found] == [
+        "trial a is unhealthy: nan: accuracy was nan at iteration 4",
+        "trial a is unhealthy: stalled: no report for 2 min",
+        "trial b is unhealthy: nan: stopped by the rule",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -284,7 +288,7 @@ def test_no_banner_when_only_results_came_or_no_best_was_beaten() -> None:
     log.result(100, "a", 2, 0.8)
     tally = AwayTally(T0 + 50, "accuracy", "max")
     tally.observe(log.events)
-    assert (tally.results, tally.changed, tally.banner(T0 + 200)) == (1, False, None)
+    assert (tally.changed, tally.banner(T0 + 200)) == (False, None)
 
 
 def test_a_banner_for_a_min_metric_counts_a_lower_value_as_a_new_best() -> None:
@@ -346,3 +350,14 @@ def test_a_bad_table_names_its_key(spec: AlertSpec, key: str, message: str) -> N
         checked_alerts(spec, Machine())
     assert raised.value.key == key
     assert message in raised.value.message
+
+
+def test_the_banner_counts_health_flags_and_rule_stops() -> None:
+    log = Log()
+    log.result(0, "a", 1, 0.9)
+    log.add(100, EventKind.TRIAL_HEALTH, "a", 2, health="nan", reason="nan: ...")
+    log.add(101, EventKind.TRIAL_HEALTH, "b", 2, health="ok", reason="")
+    log.ended(102, "a", EndReason.RULE, 2, rule="nan")
+    tally = AwayTally(T0 + 50, "accuracy", "max")
+    tally.observe(log.events)
+    assert tally.parts() == ["1 stopped by a health rule", "1 flagged unhealthy"]

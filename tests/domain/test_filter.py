@@ -198,6 +198,23 @@ def test_invalid_expressions_say_why_and_where(text: str, message: str, column: 
     assert str(error) == (error.message if column is None else f"column {column}: {error.message}")
 
 
+def test_a_metric_reported_but_not_weighed_is_refused_with_how_to_weigh_it() -> None:
+    with pytest.raises(FilterError) as raised:
+        compile_filter("lr < 1 and val_loss < 1", NAMES, reported={"val_loss", "time_total_s"})
+    error = raised.value
+    assert str(error) == (
+        "column 12: val_loss is reported but is not one of the sweep's metrics: name it in"
+        " [experiment] metrics to filter on it"
+    )
+    assert error.unknown == "val_loss"
+    with pytest.raises(FilterError) as raised:
+        compile_filter("val_los < 1", NAMES, reported={"val_loss"})
+    assert raised.value.message.startswith("unknown name 'val_los'")
+    assert raised.value.unknown == "val_los"
+    # A name the sweep weighs is a name, whatever else is reported.
+    assert compile_filter("loss < 1", NAMES, reported={"loss"}).names == {"loss"}
+
+
 HOSTILE = [
     ("__import__('os').system('touch {marker}')", "calls are not allowed"),
     ("open('{marker}', 'w')", "calls are not allowed"),

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from tuneterm.domain.config.space import Param
 from tuneterm.domain.importance import (
     CATEGORY,
     LOG,
     NUMBER,
+    RELIABLE_FIT,
     Column,
     Importance,
     bar,
@@ -128,6 +131,34 @@ def test_the_summary_says_what_the_shares_rest_on_or_why_there_are_none() -> Non
     result = Importance("acc", (("lr", 1.0),), 12, 0.83)
     assert summary(result) == "from 12 finished trials; out-of-bag R² 0.83"
     assert result.top == "lr"
-    assert summary(Importance("acc", (("lr", 1.0),), 12, 0.05)).endswith("explain little)")
+    poor = Importance("acc", (("lr", 1.0),), 12, 0.05)
+    assert summary(poor) == (
+        "the hyperparameters explain little of acc so far (fit 0.05): shares are unreliable;"
+        " from 12 finished trials"
+    )
     assert summary(too_few("acc", 3)) == "too few trials: 3 finished, 8 needed"
     assert too_few("acc", 3).top is None
+
+
+@pytest.mark.parametrize(
+    ("fit", "warning"),
+    [
+        (0.83, ""),
+        (RELIABLE_FIT, ""),
+        (0.19, "the hyperparameters explain little of accuracy so far (fit 0.19)"),
+        (-0.17, "the hyperparameters explain little of accuracy so far (fit -0.17)"),
+        (None, "the fit is unknown (too few trials out of bag)"),
+    ],
+)
+def test_shares_on_a_poor_fit_carry_a_warning(fit: float | None, warning: str) -> None:
+    result = Importance("accuracy", (("lr", 0.969), ("batch_norm", 0.031)), 8, fit)
+    assert result.warning == (warning and f"{warning}: shares are unreliable")
+    assert result.reliable is not bool(warning)
+    assert result.top == "lr"  # the shares are still there, to show as unreliable
+
+
+def test_no_shares_no_warning_and_the_method_says_how_early_stops_count() -> None:
+    assert too_few("accuracy", 5).warning == "" and not too_few("accuracy", 5).reliable
+    method = Importance("accuracy", (("lr", 1.0),), 12, 0.8).method
+    assert "permutation importance" in method
+    assert "the scheduler stopped early counts with its best value before the stop" in method

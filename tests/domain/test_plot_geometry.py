@@ -186,7 +186,12 @@ def test_a_trial_without_a_value_has_no_place_on_that_axis() -> None:
 
 def test_at_80_columns_seven_hyperparameters_fit_beside_the_metric() -> None:
     assert params_per_page(80) == 7
-    assert axis_pages(10, 80) == [range(0, 7), range(7, 10)]
+    assert axis_pages(7, 80) == [range(0, 7)]
+    # More than fit go on as few pages as they need, as even as can be: never 7 and 1.
+    assert axis_pages(8, 80) == [range(0, 4), range(4, 8)]
+    assert axis_pages(10, 80) == [range(0, 5), range(5, 10)]
+    assert axis_pages(15, 80) == [range(0, 5), range(5, 10), range(10, 15)]
+    assert axis_pages(9, 80) == [range(0, 4), range(4, 9)]
     columns = axis_columns(8, 80)
     assert columns[0] == 0 and min(b - a for a, b in itertools.pairwise(columns)) >= 10
     assert 80 - columns[-1] >= 10  # room for the metric's labels

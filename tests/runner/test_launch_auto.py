@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_before_rooms import old_sweep  # noqa: F401  (a fixture)
 from tests.conftest import free_port
 from tests.support import tuneterm
 from tuneterm.runner.launch import resolve_auto
@@ -58,9 +59,36 @@ def test_run_with_auto_checks_the_cluster_it_resolves_to_before_starting_anythin
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Nothing listens on this port: the resolved address is refused like an explicit one.
-    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{free_port()}")
+    address = f"127.0.0.1:{free_port()}"
+    monkeypatch.setenv("RAY_ADDRESS", address)
     proc = tuneterm("run", "--address", "auto", "--headless", cwd=tmp_path, root=tmp_path / "runs")
     assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
     [line] = proc.stderr.splitlines()
-    assert line.startswith("error: --address auto: nothing answers there"), line
+    assert line.startswith(f"error: --address auto ({address}): nothing answers there"), line
     assert not (tmp_path / "runs").exists()
+
+
+def test_auto_follows_rays_own_temporary_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env: None
+) -> None:
+    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path / "custom"))
+    started_here(tmp_path / "custom" / "ray", "10.1.2.3:6379\n")
+    assert resolve_auto("auto") == "10.1.2.3:6379"
+    monkeypatch.delenv("RAY_TMPDIR")
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "other"))
+    started_here(tmp_path / "other" / "ray", "10.4.5.6:6379\n")
+    assert resolve_auto("auto") == "10.4.5.6:6379"
+
+
+def test_resume_resolves_auto_too(
+    old_sweep: Path,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_env: None,
+) -> None:
+    monkeypatch.setenv("RAY_TMPDIR", str(tmp_path / "no-cluster-here"))
+    proc = tuneterm("resume", str(old_sweep), "--address", "auto", cwd=tmp_path, root=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr == (
+        "error: resume: --address auto: no Ray cluster was started on this machine\n"
+    )

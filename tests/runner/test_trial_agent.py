@@ -134,3 +134,71 @@ def test_outside_a_trial_the_wrapped_function_just_runs() -> None:
     wrapped = with_agent(train, "no-such-relay")
     assert wrapped({"x": 1}) == 2
     assert wrapped.__name__ == "train"
+
+
+class FakeNvml:
+    """Two GPUs; GPU 1 runs this test's process (3 GiB) and another one (5 GiB)."""
+
+    class Process:
+        def __init__(self, pid: int, used: int | None) -> None:
+            self.pid, self.usedGpuMemory = pid, used
+
+    class Rates:
+        def __init__(self, gpu: int) -> None:
+            self.gpu = gpu
+
+    def __init__(self, own_pid: int) -> None:
+        self.processes = {0: [], 1: [self.Process(own_pid, 3 << 30), self.Process(1, 5 << 30)]}
+
+    def nvmlInit(self) -> None: ...
+
+    def nvmlDeviceGetCount(self) -> int:
+        return 2
+
+    def nvmlDeviceGetHandleByIndex(self, index: int) -> int:
+        return index
+
+    def nvmlDeviceGetHandleByUUID(self, uuid: str) -> int:
+        return {"GPU-aaaa": 0, "GPU-bbbb": 1}[uuid]
+
+    def nvmlDeviceGetComputeRunningProcesses(self, handle: int) -> list[FakeNvml.Process]:
+        return self.processes[handle]
+
+    def nvmlDeviceGetUtilizationRates(self, handle: int) -> FakeNvml.Rates:
+        return self.Rates(80 if handle else 20)
+
+
+@pytest.mark.parametrize(
+    ("visible", "expected"),
+    [(None, (3 << 30, 50.0)), ("1", (3 << 30, 80.0)), ("GPU-aaaa", (0, 20.0)), ("-1", None)],
+)
+def test_gpu_memory_counts_the_trials_processes_on_its_visible_gpus(
+    monkeypatch: pytest.MonkeyPatch, visible: str | None, expected: tuple[int, float] | None
+) -> None:
+    monkeypatch.setitem(sys.modules, "pynvml", FakeNvml(os.getpid()))
+    if visible is None:
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    else:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    reader = trial_sampler.GpuReader.open()
+    assert (reader.read({os.getpid()}) if reader else None) == expected
+
+
+def test_a_broken_nvml_means_no_gpu_columns_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = FakeNvml(os.getpid())
+    broken.nvmlInit = lambda: (_ for _ in ()).throw(RuntimeError("driver not loaded"))  # type: ignore[method-assign]
+    monkeypatch.setitem(sys.modules, "pynvml", broken)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert trial_sampler.GpuReader.open() is None
+    sampler = ResourceSampler.create()
+    [(_, _, rss, gpu_memory, gpu_util)] = sampler.sample()
+    assert rss > 0 and (gpu_memory, gpu_util) == (None, None)
+
+
+def test_a_line_cut_across_reads_counts_once_among_the_dropped() -> None:
+    outbox = Outbox()
+    outbox.add(STDOUT, b"k\n" * MAX_LINES_PER_BATCH)
+    outbox.add(STDOUT, b"dropped 1\ndropped 2 begins")
+    outbox.add(STDOUT, b" and ends\ndropped 3 begins")
+    [(_, data, _)] = outbox.take()
+    assert data.startswith(b"k\n" * MAX_LINES_PER_BATCH + b"[tuneterm: 3 lines dropped")

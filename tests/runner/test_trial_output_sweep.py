@@ -86,27 +86,6 @@ def test_a_trials_output_and_memory_reach_logs_and_the_store(
     check_memory_rose(expdir, trial_id)
 
 
-def test_logs_refuses_an_unknown_or_ambiguous_trial_and_a_bad_directory(
-    tmp_path: Path,
-) -> None:
-    directory = tmp_path / "exp"
-    directory.mkdir()
-    with Store.create(ExperimentDir(directory).store, {"name": "x", "metric": "m"}) as store:
-        store.record_trial_started("abc_00001", {})
-        store.record_trial_started("abc_00011", {})
-    for args, message in [
-        ((str(directory), "00002"), "logs: no trial '00002' in this experiment"),
-        ((str(directory), "1"), "logs: '1' matches 2 trials (abc_00001, abc_00011)"),
-        ((str(tmp_path), "1"), "not a tuneterm experiment directory"),
-        ((str(tmp_path / "nowhere"), "1"), "no such experiment directory"),
-    ]:
-        proc = tuneterm("logs", *args, cwd=tmp_path, root=tmp_path)
-        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
-        assert message in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
-    proc = tuneterm("logs", str(directory), "00011", cwd=tmp_path, root=tmp_path)
-    assert (proc.returncode, proc.stdout) == (0, ""), "a trial that printed nothing yet"
-
-
 @pytest.mark.slow
 def test_follow_shows_each_line_soon_after_it_is_printed_and_ends_with_the_trial(
     ray_head: RayHead, tmp_path: Path

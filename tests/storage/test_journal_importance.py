@@ -103,3 +103,43 @@ def test_tuneterm_journal_prints_the_section(
     proc = tuneterm("journal", str(expdir.path), cwd=tmp_path, root=expdir.path.parent)
     assert proc.returncode == 0, proc.stderr
     assert table_rows(importance_section(proc.stdout))[0].startswith("| `lr` | ")
+
+
+def record_noise_sweep(store: Store, count: int) -> None:
+    """`count` trials whose accuracy is noise; the last one stopped early by the scheduler."""
+    store.record_experiment_started(now=T0, address="local")
+    rng = random.Random(5)
+    for index in range(count):
+        trial_id = f"t{index:03d}"
+        config = {"batch_norm": rng.choice([True, False]), "lr": 10 ** rng.uniform(-4, -1)}
+        store.record_trial_started(trial_id, {**config, "optimizer": "adam"}, now=T0 + index)
+        store.record_result(trial_id, 1, {"accuracy": rng.random()}, now=T0 + index + 0.5)
+        reason = EndReason.SCHEDULER if index == count - 1 else EndReason.COMPLETED
+        store.record_trial_ended(trial_id, reason, 1, now=T0 + index + 0.7)
+    store.record_experiment_ended(SweepStatus.FINISHED, now=T0 + count + 1)
+
+
+def test_on_a_poor_fit_the_section_says_the_shares_are_no_finding(tmp_path: Path) -> None:
+    expdir, store = new_experiment(tmp_path)
+    record_noise_sweep(store, 8)
+    try:
+        section = importance_section(render_journal(gather(expdir, store, config(), T0 + 100)))
+    finally:
+        store.close()
+    lines = section.splitlines()
+    assert lines[2].startswith(
+        "**Not meaningful yet: the hyperparameters explain little of accuracy so far (fit -"
+    ), section
+    assert lines[2].endswith("): shares are unreliable.**")
+    assert "the scheduler stopped early counts with its best value before the stop" in section
+    assert "| parameter | share | bar |" not in section  # no table read as a finding
+    assert "The shares so far, for the record only" in section
+    assert "| parameter | share so far | bar |" in section
+    assert "- **Trials:** 8 finished" in section  # the scheduler's stop counts
+
+
+def test_on_a_good_fit_no_warning(lr_sweep: tuple[ExperimentDir, Store]) -> None:
+    expdir, store = lr_sweep
+    section = importance_section(render_journal(gather(expdir, store, config(), T0 + 100)))
+    assert "Not meaningful yet" not in section and "for the record only" not in section
+    assert "stopped early counts with its best value before the stop" in section

@@ -31,7 +31,8 @@ from tuneterm.storage.config_file import config_from_dict
 from tuneterm.trainables import data as tuneterm_data
 from tuneterm.trainables import readers
 from tuneterm.trainables.augment import build_augmentation
-from tuneterm.trainables.data import DatasetUnavailable, load_dataset
+from tuneterm.trainables.data import DatasetUnavailable
+from tuneterm.trainables.readers import load_data
 from tuneterm.trainables.train import run_epochs
 
 REAL_PROBLEM = readers.torchvision_problem()
@@ -120,23 +121,21 @@ def test_idx_data_sets_load_through_torchvision_never_downloading(
 ) -> None:
     write_mnist(tmp_path / folder / "raw", compress=False)
     spec = {"name": name, "root": str(tmp_path)}
-    through_torchvision = load_dataset(spec)
+    through_torchvision = load_data(spec)
     assert fake.called(folder) == [
         ((str(tmp_path),), {"train": True, "download": False}),
         ((str(tmp_path),), {"train": False, "download": False}),
     ]
     fake.calls.clear()
-    readers.torchvision_problem.cache_clear()
-    for _ in install(pytest.MonkeyPatch(), None):
-        same_dataset(through_torchvision, load_dataset(spec))
-    assert fake.calls == []
+    same_dataset(through_torchvision, tuneterm_data.load_dataset(spec))
+    assert fake.calls == [], "tuneterm's own reader used torchvision"
 
 
 def test_image_folder_loads_through_torchvision_with_tuneterms_classes(
     fake: FakeTorchvision, tmp_path: Path
 ) -> None:
     spec = image_tree(tmp_path)
-    through_torchvision = load_dataset(spec)
+    through_torchvision = load_data(spec)
     [(args, options)] = fake.called("ImageFolder")
     assert args == (str(tmp_path),)
     assert options["is_valid_file"](str(tmp_path / "a.PNG"))
@@ -145,9 +144,7 @@ def test_image_folder_loads_through_torchvision_with_tuneterms_classes(
     # The hidden folder is no class, as with tuneterm's reader: two classes, three images each.
     assert through_torchvision.num_classes == 2
     assert len(through_torchvision.y_train) + len(through_torchvision.y_val) == 6
-    readers.torchvision_problem.cache_clear()
-    for _ in install(pytest.MonkeyPatch(), None):
-        same_dataset(through_torchvision, load_dataset(spec))
+    same_dataset(through_torchvision, tuneterm_data.load_dataset(spec))
 
 
 def test_a_torchvision_failure_is_an_unavailable_data_set(
@@ -160,7 +157,7 @@ def test_a_torchvision_failure_is_an_unavailable_data_set(
 
     fake.datasets.MNIST = refuse  # type: ignore[attr-defined]
     with pytest.raises(DatasetUnavailable) as raised:
-        load_dataset({"name": "mnist", "root": str(tmp_path)})
+        load_data({"name": "mnist", "root": str(tmp_path)})
     assert raised.value.key == "dataset.root"
     assert str(raised.value) == (
         f"torchvision cannot read {tmp_path}: RuntimeError: Dataset not found. You can use"
@@ -213,7 +210,7 @@ def test_a_torchvision_that_fails_as_it_imports_counts_as_missing(
     for _ in install_broken(monkeypatch):
         assert readers.torchvision_problem() == f"RuntimeError: {BROKEN}"
         assert readers.data_reader({"name": "mnist", "root": str(tmp_path)}) == TUNETERM
-        assert len(load_dataset({"name": "mnist", "root": str(tmp_path)}).y_train) == 6
+        assert len(load_data({"name": "mnist", "root": str(tmp_path)}).y_train) == 6
 
 
 def test_an_entry_outside_the_vocabulary_is_unavailable(fake: FakeTorchvision) -> None:
@@ -234,7 +231,7 @@ class NoisyAugmenter:
 
 
 def test_augmentation_touches_training_batches_only_and_resumes_exactly() -> None:
-    data = load_dataset(SMALL_SYNTHETIC, seed=0)
+    data = load_data(SMALL_SYNTHETIC, seed=0)
     noisy = NoisyAugmenter()
     augmented = [r for r, _ in run_epochs("cnn", SMALL_CNN, data, 3, seed=7, augment=noisy)]
     assert noisy.samples_seen == 3 * len(data.y_train)
@@ -253,7 +250,7 @@ def test_a_trial_augments_its_training_images(
     monkeypatch.setattr("tests.trainables.test_trainables.SMALL_SYNTHETIC", spec)
     reports = run_trial(monkeypatch, tmp_path, epochs=1)
     assert [report["epoch"] for report in reports] == [1]
-    train_count = len(load_dataset(SMALL_SYNTHETIC).y_train)
+    train_count = len(load_data(SMALL_SYNTHETIC).y_train)
     assert fake.images_transformed >= train_count - 1  # a last batch of one is skipped
 
 
@@ -265,16 +262,14 @@ def test_real_torchvision_reads_mnist_as_tuneterm_does(tmp_path: Path) -> None:
     write_mnist(tmp_path / "MNIST" / "raw", compress=False)
     spec = {"name": "mnist", "root": str(tmp_path)}
     assert readers.data_reader(spec) == TORCHVISION
-    tuneterm_reader = tuneterm_data._LOADERS["mnist"]  # type: ignore[attr-defined]
-    same_dataset(load_dataset(spec), tuneterm_reader(spec, 0))
+    same_dataset(load_data(spec), tuneterm_data.load_dataset(spec))
 
 
 @needs_torchvision
 def test_real_torchvision_reads_an_image_folder_as_tuneterm_does(tmp_path: Path) -> None:
     spec = image_tree(tmp_path)
     assert readers.data_reader(spec) == TORCHVISION
-    tuneterm_reader = tuneterm_data._LOADERS["image_folder"]  # type: ignore[attr-defined]
-    same_dataset(load_dataset(spec), tuneterm_reader(spec, 0))
+    same_dataset(load_data(spec), tuneterm_data.load_dataset(spec))
 
 
 @needs_torchvision

@@ -8,10 +8,12 @@ from rich.cells import cell_len
 
 from tests.ui.trial_rows import row
 from tuneterm.domain.status import EndReason, TrialStatus
+from tuneterm.domain.text import duration
 from tuneterm.ui.format import number_text
 from tuneterm.ui.widgets.column_titles import SHORT_TITLE, abbreviate, abbreviations
 from tuneterm.ui.widgets.columns import (
     PINNED,
+    RUNTIME_FLOOR,
     STATE_FLOOR,
     Layout,
     NaturalWidths,
@@ -174,3 +176,33 @@ def test_long_text_values_are_cut_but_numbers_never() -> None:
     assert by_key["param:optimizer"].width == 16
     text = param_text(row(config={"lr": -0.000123456}), "lr", by_key["param:lr"].width)
     assert text == "-1.23e-4"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (65, "1:05"),
+        (3725, "1:02:05"),
+        (36_000, "10:00:00"),
+        (359_999, "99:59:59"),
+        (360_000, "4d04h"),
+        (26_707 * 3600 + 5, "1112d19h"),
+    ],
+)
+def test_running_times_read_as_a_clock_then_as_days_and_hours(seconds: int, text: str) -> None:
+    assert duration(seconds, clock=True) == text
+
+
+def test_the_time_column_widens_for_the_longest_running_time_and_stays() -> None:
+    widths = NaturalWidths([], [("accuracy", "max")])
+    running, ended = row(started_at=0.0), row("done", started_at=0.0, ended_at=40_000.0)
+    widths.grow([running, ended])  # no clock given: running times are not measured
+    assert widths.natural("runtime") == RUNTIME_FLOOR
+    assert not widths.grow([running], now=9 * 3600.0)  # 9:00:00 fits
+    assert widths.grow([running, ended], now=10.0)  # 11:06:40, a trial that ended
+    assert widths.natural("runtime") == len("11:06:40")
+    for hours in (99.9, 100.0, 26_707.0):  # 99:54:00, 4d04h, 1112d19h
+        widths.grow([running], now=hours * 3600.0)
+        assert widths.natural("runtime") >= cell_len(duration(hours * 3600.0, clock=True))
+    assert widths.natural("runtime") == 8
+    assert layout(widths, 200).columns[-1].width == 8

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from tests.ui.helpers import screen_text, wait_for_events, wait_until
+from tests.ui.helpers import screen_text, wait_for_events, wait_for_workers, wait_until
 from tests.ui.recorded import RecordedSweep
 from tuneterm.ui.app import TuneTermApp
 from tuneterm.ui.key_list import help_sections
@@ -63,7 +63,8 @@ async def test_an_expression_narrows_the_table_and_the_plots_alike(
         await apply_filter(pilot, app, "batch_norm and lr < 1e-2")
         assert isinstance(app.screen, SweepScreen)
         assert shown(app) == wanted
-        assert "where batch_norm and lr < 1e-2  10 trials" in app.sweep_screen.header.plain
+        header = app.sweep_screen.header.plain
+        assert f"where batch_norm and lr < 1e-2  {len(wanted)} of 10 trials shown" in header
         assert "where batch_norm and lr < 1e-2" in screen_text(app)
         assert await plotted(pilot, app) == (wanted, len(wanted), set(wanted))
 
@@ -94,7 +95,7 @@ async def test_the_expression_adds_to_the_state_filter(sweep: RecordedSweep, mak
         await pilot.press("f")  # running
         assert shown(app) == ["a1b2c_00006", "a1b2c_00008"]
         header = app.sweep_screen.header.plain
-        assert "where iter >= 3" in header and "(filtered)" in header
+        assert "where iter >= 3  2 of 10 trials shown: 2 running" in header
         assert (await plotted(pilot, app))[0] == ["a1b2c_00006", "a1b2c_00008"]
 
 
@@ -161,7 +162,7 @@ async def test_the_palette_and_the_help_offer_the_filter(sweep: RecordedSweep, m
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_events(pilot, app, sweep.event_count)
         commands = {command.title: command for command in app.get_system_commands(app.screen)}
-        commands["Filter"].callback()
+        commands["Filter by expression (/)"].callback()
         await pilot.pause()
         assert isinstance(app.screen, FilterModal)
         await pilot.press(*"trial", "enter")
@@ -178,9 +179,34 @@ async def test_a_filter_chosen_over_the_plots_narrows_them(sweep: RecordedSweep,
         plots = app.screen
         assert isinstance(plots, PlotScreen) and len(plots.data.rows) == 10
         commands = {command.title: command for command in app.get_system_commands(plots)}
-        commands["Filter"].callback()
+        commands["Filter by expression (/)"].callback()
         await pilot.pause()
         await pilot.press(*'state == "running"', "enter")
         await wait_until(pilot, lambda: len(plots.data.rows) == 2)
         assert app.screen is plots
         assert [row.trial_id for row in plots.data.rows] == ["a1b2c_00006", "a1b2c_00008"]
+
+
+async def test_a_reported_metric_the_sweep_does_not_weigh_is_refused_with_the_fix(
+    sweep: RecordedSweep, make_app
+) -> None:
+    # The sweep's metric is accuracy; its trials report val_loss too, which the rows do not carry.
+    app = make_app(sweep.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_events(pilot, app, sweep.event_count)
+        await pilot.press("slash")
+        modal = app.screen
+        assert isinstance(modal, FilterModal)
+        await wait_for_workers(pilot, app, "filter-names")
+        assert {"val_loss", "train_loss"} <= modal.reported
+        await pilot.press(*"val_loss < 1", "enter")
+        await pilot.pause()
+        assert app.screen is modal and modal.error is not None
+        assert str(modal.error) == (
+            "column 1: val_loss is reported but is not one of the sweep's metrics: name it in"
+            " [experiment] metrics to filter on it"
+        )
+        assert "val_loss is reported but is not one of the sweep's" in screen_text(app)
+        await pilot.press("end", "ctrl+u", *"val_los < 1", "enter")  # never reported: unknown
+        await pilot.pause()
+        assert "unknown name 'val_los'" in str(modal.error)

@@ -84,7 +84,7 @@ def assert_numbers_whole(app: TuneTermApp) -> None:
             for trial_id in table.ordered_trial_ids:
                 text = table.cell_text(trial_id, column.key)
                 if text not in ("-", "True", "False", "adam", "sgd", "adamw", "0:00"):
-                    float(text.replace(":", ""))
+                    float(re.sub(r"^(\d+)d(\d\d)h$", r"\1\2", text).replace(":", ""))
 
 
 async def scroll_through(pilot: Pilot[object], app: TuneTermApp) -> tuple[set[str], set[str]]:
@@ -135,6 +135,30 @@ async def test_at_80x24_numbers_are_whole_titles_short_and_every_column_reachabl
             "state",
             "iteration",
         ]
+    store.close()
+
+
+async def test_the_time_column_widens_as_trials_run_for_hours_then_days(
+    tmp_path: Path, make_app
+) -> None:
+    store, events = record_wide_sweep(tmp_path / "wide")
+    now = [T0 + 100.0]
+    app = make_app(tmp_path / "wide", clock=lambda: now[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_events(pilot, app, events)
+        table = app.sweep_screen.table
+        for hours, shown in ((26, r"25:59:\d\d"), (26_707, r"1112d18h")):  # started at T0 + 7 s
+            now[0] = T0 + hours * 3600.0
+            store.record_result(RUNNING, 100 + hours, {"accuracy": 0.5}, now=now[0])
+            events += 1
+            await wait_for_events(pilot, app, events)
+            assert re.fullmatch(shown, table.cell_text(RUNNING, "runtime"))
+            [runtime] = [column for column in table.columns if column.key == "runtime"]
+            assert runtime.width == 8  # "26:00:00"; then as wide, for "1112d19h"
+            await scroll_through(pilot, app)  # the time column drawn whole, every number too
+            assert "runtime" in {column.key for column in table.shown_columns}
+            for _ in table.columns:
+                await pilot.press("left")
     store.close()
 
 

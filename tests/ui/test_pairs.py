@@ -95,19 +95,23 @@ async def test_the_heat_grid_of_the_metric_over_two_hyperparameters(sweep, make_
         assert screen.view == "scatter" and not screen.query_one(PairGrid).display
 
 
-async def test_keys_of_other_views_are_dimmed(sweep, make_app) -> None:
+async def test_keys_of_other_views_are_left_out_of_the_footer(sweep, make_app) -> None:
     app = make_app(sweep.path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("p")
         screen = app.screen
         assert isinstance(screen, PlotScreen)
-        assert screen.check_action("cycle_y", ()) is None
+        assert screen.check_action("cycle_y", ()) is False
         assert screen.check_action("cycle_group", ()) is True
         await pilot.press("y")
         assert screen.y_param == "batch_norm"  # unchanged: y is for the heat grid
+        footer = screen_text(app).splitlines()[-1]
+        assert "Colour by" in footer and "Y param" not in footer and "Help" in footer
         await pilot.press("v", "v")
         assert screen.check_action("cycle_y", ()) is True
-        assert screen.check_action("cycle_group", ()) is None
+        assert screen.check_action("cycle_group", ()) is False
+        footer = screen_text(app).splitlines()[-1]
+        assert "Y param" in footer and "Colour by" not in footer and "Help" in footer
 
 
 def test_a_categorical_x_axis_labels_each_slot_under_its_tick() -> None:

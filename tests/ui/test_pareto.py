@@ -34,7 +34,7 @@ def points(screen: ParetoScreen, label: str) -> set[tuple[float, float]]:
 
 
 def title(screen: ParetoScreen) -> str:
-    return str(screen.query_one("#pareto-title").render())
+    return screen.title_bar.plain
 
 
 def listed(screen: ParetoScreen) -> str:

@@ -87,7 +87,7 @@ async def test_p_plots_the_metric_against_hyperparameters_and_the_curves(sweep, 
         figure = scatter_figure(screen.data, "lr", "batch_norm")
         assert figure.log_x  # lr spans more than two decades
         assert [s.label for s in figure.series] == ["batch_norm=False", "batch_norm=True"]
-        assert "final accuracy vs lr, by batch_norm" in screen_text(app)
+        assert "best accuracy vs lr, by batch_norm" in screen_text(app)
         assert "lr (log)" in screen_text(app)
 
         await pilot.press("x")

@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -106,7 +106,7 @@ def build_table(reader: SweepReader, where: str | None, results: bool) -> Table:
         return result_table(reader, None)
     now = time.time()
     snapshot = reader.snapshot()
-    rows = filtered_rows(snapshot, where, now)
+    rows = filtered_rows(reader, snapshot, where, now)
     return export_table(reader, snapshot, rows, results, now)
 
 
@@ -127,41 +127,57 @@ def check_output(output: Path | None, output_format: Format) -> None:
         raise UsageError(f"export: --output {output}: {path.parent} is not writable")
 
 
-def filtered_rows(snapshot: SweepSnapshot, where: str | None, now: float) -> list[TrialRow]:
+def filtered_rows(
+    reader: SweepReader, snapshot: SweepSnapshot, where: str | None, now: float
+) -> list[TrialRow]:
     """The snapshot's trials the `--where` expression keeps (all without one)."""
     if where is None:
         return snapshot.rows
-    trial_filter = compile_where(snapshot, where)
-    rows = filter_rows(snapshot)
+    trial_filter = compile_where(reader, snapshot, where)
+    rows = filter_rows(reader, snapshot, trial_filter.names)
     primary = snapshot.primary
     kept = {row.trial_id for row in rows if trial_filter.matches(row, primary, now)}
     return [row for row in snapshot.rows if row.trial_id in kept]
 
 
-def compile_where(snapshot: SweepSnapshot, where: str) -> TrialFilter:
-    """The compiled expression over the trials' hyperparameters and metrics; UsageError (one
-    line) for an invalid one."""
+def compile_where(reader: SweepReader, snapshot: SweepSnapshot, where: str) -> TrialFilter:
+    """The compiled expression over the trials' hyperparameters and every metric their results
+    report (not only the sweep's, unlike the dashboard's filter: an export reads the results);
+    UsageError (one line) for an invalid one."""
     from tuneterm.domain.filter import FilterError, compile_filter
 
     names = {name for row in snapshot.rows for name in row.config}
     names.update(name for name, _ in snapshot.objectives)
     names.update(name for final in snapshot.finals.values() for name in final)
-    try:
-        return compile_filter(where, names)
-    except FilterError as exc:
-        raise UsageError(f"export: --where: {exc}") from None
+    while True:  # each pass adds a name of the expression: it ends
+        try:
+            return compile_filter(where, names)
+        except FilterError as exc:
+            unknown = exc.unknown
+            if unknown is None or unknown in names or not reader.reports(unknown, snapshot.finals):
+                raise UsageError(f"export: --where: {exc}") from None
+            names.add(unknown)
 
 
-def filter_rows(snapshot: SweepSnapshot) -> list[TrialRow]:
-    """The rows as the filter reads them: every metric of a trial's last result is a name too
-    (the sweep's own metrics keep their last finite value)."""
+def filter_rows(
+    reader: SweepReader, snapshot: SweepSnapshot, names: Collection[str]
+) -> list[TrialRow]:
+    """The rows as the filter reads them: a metric of `names` that is not the sweep's is its
+    trial's last finite value (the sweep's own metrics keep theirs)."""
     from dataclasses import replace
     from types import MappingProxyType
 
+    from tuneterm.domain.filter import BUILTIN_NAMES
+
+    params = {name for row in snapshot.rows for name in row.config}
+    reported = {name for final in snapshot.finals.values() for name in final}
+    wanted = set(names) - {name for name, _ in snapshot.objectives} - set(BUILTIN_NAMES)
+    metrics = sorted(name for name in wanted if name in reported or name not in params)
+    lasts = reader.last_values(metrics, snapshot.finals) if metrics else {}
     rows = []
     for row in snapshot.rows:
-        final = snapshot.finals.get(row.trial_id)
-        others = {**final, **row.others} if final else row.others
+        last = lasts.get(row.trial_id)
+        others = {**last, **row.others} if last else row.others
         rows.append(replace(row, others=MappingProxyType(dict(others))))
     return rows
 

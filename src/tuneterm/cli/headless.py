@@ -11,6 +11,7 @@ from typing import TextIO
 
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tuneterm.domain.health import HEALTHY
 from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.summary import SweepSummary, summarize
 from tuneterm.domain.text import format_config, format_value, one_line, printable
@@ -21,6 +22,7 @@ _REASON_TEXT = {
     EndReason.COMPLETED.value: "completed",
     EndReason.SCHEDULER.value: "stopped by the scheduler",
     EndReason.USER.value: "stopped by the user",
+    EndReason.RULE.value: "stopped by rule",
     EndReason.ERROR.value: "errored",
     EndReason.INTERRUPTED.value: "interrupted",
 }
@@ -69,6 +71,8 @@ class EventPrinter:
                 return f"{trial} iter {event.iteration}: {self._metrics(event.data)}"
             case EventKind.TRIAL_ENDED:
                 return f"{trial} ended: {self._end(event)}"
+            case EventKind.TRIAL_HEALTH:
+                return _health_line(trial, event.data)
             case EventKind.EXPERIMENT_ENDED:
                 return self._sweep_ended(event.data)
         return None
@@ -93,11 +97,21 @@ class EventPrinter:
         text = _REASON_TEXT.get(reason, reason)
         if reason == EndReason.SCHEDULER.value:
             return f"{text} at iteration {event.iteration}"
+        if reason == EndReason.RULE.value:
+            rule = printable(str(event.data.get("rule")))
+            return f"{text}: {rule} at iteration {event.iteration}"
         if reason == EndReason.ERROR.value:
             error = str(event.data.get("error", ""))
             last = [line for line in error.splitlines() if line.strip()][-1:] or [""]
             return f"{text} at iteration {event.iteration}: {one_line(last[0])}"
         return f"{text} after {event.iteration} iterations"
+
+
+def _health_line(trial: str, data: dict[str, object]) -> str:
+    """ "trial t1 flagged: nan: accuracy was nan at iteration 2", or "trial t1 healthy again"."""
+    if data.get("health") == HEALTHY:
+        return f"{trial} healthy again"
+    return f"{trial} flagged: {one_line(printable(str(data.get('reason', ''))), 200)}"
 
 
 def _sweep_started(data: dict[str, object]) -> str:
@@ -120,6 +134,8 @@ def summary_lines(summary: SweepSummary, experiment_dir: str) -> list[str]:
         f"  stopped by the user: {summary.user_stopped}",
         f"  errored: {summary.errored}",
     ]
+    if summary.rule_stopped:
+        lines.insert(-1, f"  stopped by a health rule: {summary.rule_stopped}")
     if summary.interrupted or summary.unfinished:
         lines.append(f"  interrupted: {summary.interrupted}, unfinished: {summary.unfinished}")
     lines += _best_lines(summary)

@@ -95,21 +95,30 @@ def run_command(args: argparse.Namespace, root: Path) -> int:
     """Check the config and where it will run, create the experiment, start its driver."""
     # The config's checks are loaded here: attaching a dashboard never needs them.
     from tuneterm.cli.preflight import check_local_resources, load_run_config
-    from tuneterm.runner.launch import check_reachable, resolve_auto, start_driver
+    from tuneterm.runner.launch import start_driver
 
     config_path, config = load_run_config(args.config, args.overrides, root)
     address = args.address
     if address is None:
         check_local_resources(config_path, config, args.overrides)
     else:
-        address = resolve_auto(address)
-        if address is None:
-            raise UsageError("--address auto: no Ray cluster was started on this machine")
-        if (problem := check_reachable(address)) is not None:
-            raise UsageError(f"--address {args.address}: {problem}")
+        address = reachable_address(address)
     warn_if_network_root(root)
     expdir = create_experiment(root, config_path, config)
     return watch(args, expdir, start_driver(expdir, address))
+
+
+def reachable_address(address: str, context: str = "") -> str:
+    """`address` ("auto" resolved) once something answers there like Ray; UsageError if not."""
+    from tuneterm.runner.launch import check_reachable, resolve_auto
+
+    resolved = resolve_auto(address)
+    if resolved is None:
+        raise UsageError(f"{context}--address auto: no Ray cluster was started on this machine")
+    if (problem := check_reachable(resolved)) is not None:
+        tried = f" ({resolved})" if resolved != address else ""
+        raise UsageError(f"{context}--address {address}{tried}: {problem}")
+    return resolved
 
 
 def warn_if_network_root(root: Path) -> None:
@@ -128,7 +137,7 @@ def warn_if_network_root(root: Path) -> None:
 
 def resume_command(args: argparse.Namespace, root: Path) -> int:
     """Continue a crashed or stopped sweep with a new driver (Tuner.restore)."""
-    from tuneterm.runner.launch import check_reachable, start_driver
+    from tuneterm.runner.launch import start_driver
     from tuneterm.storage.requests import open_store, resume_refusal
 
     expdir = ExperimentDir(args.directory.resolve())
@@ -139,8 +148,8 @@ def resume_command(args: argparse.Namespace, root: Path) -> int:
         resumed_after_seq = store.last_seq()
     _check_recorded_config(expdir)
     address = None if address in (None, "local") else str(address)
-    if address is not None and (problem := check_reachable(address)) is not None:
-        raise UsageError(f"resume: --address {address}: {problem}")
+    if address is not None:
+        address = reachable_address(address, "resume: ")
     process = start_driver(expdir, address, resume=True)
     return watch(args, expdir, process, since_seq=resumed_after_seq)
 
@@ -185,6 +194,7 @@ def create_experiment(root: Path, config_path: Path, config: ExperimentConfig) -
             "created_at": time.time(),
             "config_path": str(config_path.resolve()),
             "tuned": list(config.tuned_names),
+            "health": config.health.settings.to_meta(),
         },
     ).close()
     return expdir

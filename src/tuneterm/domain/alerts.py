@@ -9,8 +9,8 @@ derives the same ones for its notifications and bell. The events, in `AlertEvent
   of a quiet period announced at its end, and none left over once the sweep ended (the end's
   alert names the best).
 - `trial_errored`: a trial raised, or its worker died.
-- `trial_unhealthy`: a trial's health turned from ok to a health rule (nan, diverging,
-  stalled), or a rule stopped it; once per trial until it is healthy again.
+- `trial_unhealthy`: a trial's health turned from ok to a health rule (`domain.health`: nan,
+  diverged, stalled), or a rule stopped it; once per trial until it is healthy again.
 - `sweep_finished`, `sweep_failed`, `sweep_stopped`, `sweep_crashed`: the sweep ended with that
   status (see `SweepStatus`). A driver killed outright writes no end: nothing can announce it.
 """
@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.health import HEALTHY
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.text import number, one_line
 from tuneterm.domain.trial import Trial, better
@@ -55,11 +56,6 @@ _SWEEP_ENDS = {
     SweepStatus.STOPPED: AlertEvent.SWEEP_STOPPED,
     SweepStatus.CRASHED: AlertEvent.SWEEP_CRASHED,
 }
-RULE_REASON = "rule"
-"""The end reason of a trial a health rule stopped (`EndReason.RULE`)."""
-HEALTH_KIND = "trial_health"
-"""The event kind of a change of a trial's health (data: `health`, "ok" or the rule's name)."""
-HEALTHY = "ok"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +154,23 @@ class AlertDeriver:
                 if better(self.mode, trial.best_metric, self._best.value):
                     self._best.value, self._best.trial_id = trial.best_metric, trial.trial_id
 
+    def seed_best(self, value: float | None, trial_id: str | None, reported: Iterable[str]) -> None:
+        """Start from a best known another way (a dashboard's sweep state), and the trials that
+        have reported the metric, instead of folding every result of the history."""
+        self._best.reported.update(reported)
+        if value is not None and better(self.mode, value, self._best.value):
+            self._best.value, self._best.trial_id = value, trial_id
+
+    @property
+    def counting_reports(self) -> bool:
+        """Whether fewer than `policy.min_trials` trials have reported the metric yet."""
+        return len(self._best.reported) < self.policy.min_trials
+
+    def note_reported(self, trial_ids: Iterable[str]) -> None:
+        """Trials that reported the metric, for a caller that hands over only the results that
+        beat the best (see `seed_best`)."""
+        self._best.reported.update(trial_ids)
+
     def observe(self, events: Iterable[Event], news_from: float = -math.inf) -> list[Alert]:
         """The alerts `events` raise, in order; those before `news_from` raise none and hold no
         new best back (the state is updated all the same)."""
@@ -192,8 +205,9 @@ class AlertDeriver:
             self._unhealthy.discard(event.trial_id)
         elif kind == EventKind.TRIAL_ENDED:
             return self._trial_ended(event)
-        elif kind == HEALTH_KIND:
-            return self._health(event, str(event.data.get("health", HEALTHY)))
+        elif kind == EventKind.TRIAL_HEALTH:
+            data = event.data
+            return self._health(event, str(data.get("health", HEALTHY)), data.get("reason"))
         elif kind == EventKind.EXPERIMENT_ENDED:
             return self._sweep_ended(event)
         return None
@@ -222,8 +236,9 @@ class AlertDeriver:
         trial_id = event.trial_id or ""
         reason = str(event.data.get("reason", EndReason.INTERRUPTED.value))
         self._ended[trial_id] = reason
-        if reason == RULE_REASON:
-            return self._health(event, str(event.data.get("rule", RULE_REASON)))
+        if reason == EndReason.RULE:
+            rule = str(event.data.get("rule", EndReason.RULE.value))
+            return self._health(event, rule, f"{rule}: stopped by the rule")
         if reason != EndReason.ERROR:
             return None
         at = f" at iteration {event.iteration}" if event.iteration else ""
@@ -231,7 +246,7 @@ class AlertDeriver:
         text = f"trial {trial_id} errored{at}" + (f": {error}" if error else "")
         return self._alert(AlertEvent.TRIAL_ERRORED, event, text, None, event.iteration)
 
-    def _health(self, event: Event, health: str) -> Alert | None:
+    def _health(self, event: Event, health: str, reason: object) -> Alert | None:
         trial_id = event.trial_id or ""
         if health == HEALTHY:
             self._unhealthy.discard(trial_id)
@@ -239,10 +254,9 @@ class AlertDeriver:
         if trial_id in self._unhealthy:
             return None
         self._unhealthy.add(trial_id)
-        at = f" at iteration {event.iteration}" if event.iteration else ""
-        text = f"trial {trial_id} is unhealthy{at}: {one_line(health, 80)}"
-        value = finite_value(event.data.get("value"))
-        return self._alert(AlertEvent.TRIAL_UNHEALTHY, event, text, value, event.iteration)
+        why = one_line(str(reason or health), 200)
+        text = f"trial {trial_id} is unhealthy: {why}"
+        return self._alert(AlertEvent.TRIAL_UNHEALTHY, event, text, None, event.iteration)
 
     def _sweep_ended(self, event: Event) -> Alert | None:
         status = str(event.data.get("status", ""))
@@ -301,7 +315,7 @@ _ENDING_WORDS = {
     EndReason.USER.value: "stopped by the user",
     EndReason.ERROR.value: "errored",
     EndReason.INTERRUPTED.value: "interrupted",
-    RULE_REASON: "stopped by a health rule",
+    EndReason.RULE.value: "stopped by a health rule",
 }
 
 

@@ -14,8 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from tuneterm.domain.alerts import HEALTH_KIND, HEALTHY, RULE_REASON, ending_words, finite_value
+from tuneterm.domain.alerts import ending_words, finite_value
 from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.health import HEALTHY
 from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.text import number, one_line
 from tuneterm.domain.trial import better
@@ -33,8 +34,6 @@ class AwayTally:
     mode: str
     ended: Counter[str] = field(default_factory=Counter)
     """End reason -> trials that ended for it after `since`."""
-    started: int = 0
-    results: int = 0
     unhealthy: int = 0
     best_before: float | None = None
     best_after: float | None = None
@@ -51,24 +50,34 @@ class AwayTally:
             else:
                 self._after(event)
 
+    def consider(self, value: float | None, trial_id: str | None, after: bool) -> None:
+        """Fold one value of the metric, reported by `trial_id` before `since` or `after` it.
+
+        A caller holding the best so far another way (a dashboard's sweep state) may hand over
+        only the best instead of every result: the best before, then the best of them all."""
+        if value is None:
+            return
+        if not after:
+            if better(self.mode, value, self.best_before):
+                self.best_before = value
+            return
+        incumbent = self.best_after if self.best_after is not None else self.best_before
+        if better(self.mode, value, incumbent):
+            self.best_after, self.best_trial = value, trial_id
+
     def _before(self, event: Event) -> None:
         if event.kind == EventKind.RESULT:
-            value = finite_value(event.data.get(self.metric))
-            if value is not None and better(self.mode, value, self.best_before):
-                self.best_before = value
+            self.consider(finite_value(event.data.get(self.metric)), event.trial_id, False)
         elif event.kind == EventKind.EXPERIMENT_STARTED:
             self.sweep_end = None
 
     def _after(self, event: Event) -> None:
         kind, data = event.kind, event.data
         if kind == EventKind.RESULT:
-            self.results += 1
-            self._consider_best(event)
-        elif kind == EventKind.TRIAL_STARTED:
-            self.started += 1
+            self.consider(finite_value(data.get(self.metric)), event.trial_id, True)
         elif kind == EventKind.TRIAL_ENDED:
             self.ended[str(data.get("reason", EndReason.INTERRUPTED.value))] += 1
-        elif kind == HEALTH_KIND and data.get("health", HEALTHY) != HEALTHY:
+        elif kind == EventKind.TRIAL_HEALTH and data.get("health", HEALTHY) != HEALTHY:
             self.unhealthy += 1
         elif kind == EventKind.EXPERIMENT_STARTED:
             self.sweep_end = None
@@ -77,14 +86,6 @@ class AwayTally:
         elif kind == EventKind.ALERT:
             self.alerts_sent += bool(data.get("delivered"))
             self.alerts_failed += not data.get("delivered")
-
-    def _consider_best(self, event: Event) -> None:
-        value = finite_value(event.data.get(self.metric))
-        if value is None:
-            return
-        incumbent = self.best_after if self.best_after is not None else self.best_before
-        if better(self.mode, value, incumbent):
-            self.best_after, self.best_trial = value, event.trial_id
 
     @property
     def changed(self) -> bool:
@@ -107,7 +108,7 @@ class AwayTally:
         return parts
 
     def _ends(self) -> list[tuple[str, int]]:
-        order = [reason.value for reason in EndReason] + [RULE_REASON]
+        order = [reason.value for reason in EndReason]
         known = [(reason, self.ended[reason]) for reason in order if self.ended[reason]]
         others = [(reason, n) for reason, n in self.ended.items() if reason not in order]
         return known + others

@@ -34,6 +34,8 @@ class ExperimentRow:
     """Seconds from the sweep's start to its end (or to `now` while it runs)."""
     best_config: dict[str, Any]
     """The best trial's tuned hyperparameters (its whole config when those are not recorded)."""
+    stopped_by_rule: int = 0
+    """Trials the driver stopped for a health rule, counted apart from `stopped_early`."""
 
     @property
     def share_stopped_early(self) -> float | None:
@@ -47,6 +49,8 @@ def comparison_cells(row: ExperimentRow) -> tuple[str, ...]:
     """The row's cells, in `COLUMNS` order, as plain printable text."""
     share = row.share_stopped_early
     early = f"{row.stopped_early} ({share:.0%})" if share is not None else "-"
+    if row.stopped_by_rule:
+        early += f" + {row.stopped_by_rule} by rule"
     return (
         printable(row.name),
         row.status,

@@ -83,6 +83,7 @@ class Plan:
 _ENDINGS = {
     EndReason.SCHEDULER: "stopped by the scheduler",
     EndReason.USER: "stopped by the user",
+    EndReason.RULE: "stopped by a health rule",
     EndReason.ERROR: "errored",
 }
 

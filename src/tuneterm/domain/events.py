@@ -18,8 +18,9 @@ class EventKind:
     CONTROL_RESOLVED = "control_resolved"
     TRIAL_PAUSED = "trial_paused"
     TRIAL_RESUMED = "trial_resumed"
-    TRIAL_FLAGGED = "trial_flagged"
-    """The driver flagged a trial by a health rule (its data: rule, reason; domain.health)."""
+    TRIAL_HEALTH = "trial_health"
+    """The driver found a trial's health changed (domain.health; its data: `health`, the rule
+    that flags it or "ok", and `reason`, one line)."""
     NOTE_ADDED = "note_added"
     """A note was typed (the event's data: note_id, text)."""
     HYPOTHESIS_ADDED = "hypothesis_added"

@@ -88,7 +88,7 @@ class HealthSettings:
 
 
 def _number(value: object, default: Any, kind: type) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         return default
     return kind(value)
 
@@ -134,6 +134,7 @@ class HealthWatch:
     __slots__ = (
         "_intervals",
         "_median",
+        "_median_of",
         "_track",
         "flag",
         "intervals_seen",
@@ -155,6 +156,8 @@ class HealthWatch:
         self.intervals_seen = 0
         self._intervals: list[float] | None = None
         self._median: float | None = None
+        self._median_of = 0
+        """`intervals_seen` when `_median` was taken."""
         self._track: list[Any] = [None, 0.0, 0] * len(policy.objectives)
         """First value, worst value (signed so that larger is worse) and streak of each metric."""
 
@@ -192,7 +195,7 @@ class HealthWatch:
                 intervals = self._intervals = [0.0] * INTERVALS_KEPT
             seen = self.intervals_seen
             intervals[seen % INTERVALS_KEPT] = now - previous
-            self.intervals_seen, self._median = seen + 1, None
+            self.intervals_seen = seen + 1
         if self.flag is not None:
             return None
         track = self._track
@@ -226,8 +229,10 @@ class HealthWatch:
 
     def median_interval(self) -> float | None:
         """The median of its latest intervals between reports (None before two)."""
-        if self._median is None and self._intervals is not None and self.intervals_seen >= 2:
-            kept = sorted(self._intervals[: min(self.intervals_seen, INTERVALS_KEPT)])
+        seen = self.intervals_seen
+        if self._median_of != seen and self._intervals is not None and seen >= 2:
+            self._median_of = seen
+            kept = sorted(self._intervals[: min(seen, INTERVALS_KEPT)])
             middle = len(kept) // 2
             odd = len(kept) % 2
             self._median = kept[middle] if odd else (kept[middle - 1] + kept[middle]) / 2
@@ -253,13 +258,22 @@ class HealthWatch:
             return None
         return Health(HealthRule.STALLED, stall_reason(silence, median))
 
-    def note(self, rule: object, reason: object) -> bool:
-        """Take a flag the driver recorded (it sees values the store cannot hold, such as NaN);
-        returns whether the trial's health changed. The first `nan` or `diverged` flag stays;
-        `stalled` is the watch's own to decide, from its clock."""
-        if self.flag is not None or rule not in (HealthRule.NAN, HealthRule.DIVERGED):
+    def note(self, health: object, reason: object) -> bool:
+        """Take a change of health the driver recorded (it sees values the store cannot hold,
+        such as NaN; its clock sees stalls); returns whether the trial's health changed. The
+        first `nan` or `diverged` flag stays; a stall lasts until the next report, an "ok" or
+        the watch's own `check_stall`."""
+        if health == HEALTHY or self.flag is not None:
+            changed = health == HEALTHY and self.stall is not None
+            self.stall = None if health == HEALTHY else self.stall
+            return changed
+        if health not in HEALTH_RULES:
             return False
-        self.flag = Health(HealthRule(str(rule)), str(reason or rule))
+        flag = Health(HealthRule(str(health)), str(reason or health))
+        if flag.rule is HealthRule.STALLED:
+            changed, self.stall = flag != self.stall, flag
+            return changed
+        self.flag = flag
         return True
 
     def restart(self) -> None:
@@ -277,7 +291,7 @@ class HealthWatch:
         self.stall = None
         self.last_report_at = None
         # The stall rule watches running trials only: a restarted one starts counting afresh.
-        self._intervals, self._median, self.intervals_seen = None, None, 0
+        self._intervals, self._median, self._median_of, self.intervals_seen = None, None, 0, 0
 
 
 def stall_reason(silence: float, median: float) -> str:

@@ -19,11 +19,15 @@ MIN_TRIALS = 8
 """Finished trials below which importance means nothing: "too few trials"."""
 BAR_BLOCKS = " ▏▎▍▌▋▊▉█"
 """A bar's last cell, by eighths."""
+RELIABLE_FIT = 0.2
+"""Out-of-bag R² below which the shares mean nothing yet: the hyperparameters explain too little
+of the metric for their split of it to be a finding (`Importance.warning`)."""
 METHOD = (
     "a random forest's permutation importance (scikit-learn): each hyperparameter's mean drop in "
-    "R² when its values are shuffled, negative drops counted as 0, normalised to sum to 100 %"
+    "R² when its values are shuffled, negative drops counted as 0, normalised to sum to 100 %; "
+    "a trial the scheduler stopped early counts with its best value before the stop"
 )
-"""How the shares are computed, in words, for the screen and the journal."""
+"""How the shares are computed, in words, for the screen and the journal (`Importance.method`)."""
 
 LOG = "log"
 """Scale of a log-uniform hyperparameter: encoded as log10(value)."""
@@ -75,6 +79,31 @@ class Importance:
         if not self.shares or self.shares[0][1] <= 0:
             return None
         return self.shares[0][0]
+
+    @property
+    def method(self) -> str:
+        """How the shares are computed, in words (what each trial counts with included)."""
+        return METHOD
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the shares may be read as a finding: there are some, and the forest's
+        out-of-bag R² is at least `RELIABLE_FIT`."""
+        return bool(self.shares) and self.fit is not None and self.fit >= RELIABLE_FIT
+
+    @property
+    def warning(self) -> str:
+        """Why the shares are not meaningful yet, to say before them: "the hyperparameters
+        explain little of accuracy so far (fit -0.17): shares are unreliable"; "" when they are
+        (or when there are none: `reason` says why)."""
+        if not self.shares or self.reliable:
+            return ""
+        if self.fit is None or not math.isfinite(self.fit):
+            how_well = "the fit is unknown (too few trials out of bag)"
+        else:
+            how_well = f"the hyperparameters explain little of {self.metric} so far"
+            how_well += f" (fit {self.fit:.2f})"
+        return f"{how_well}: shares are unreliable"
 
 
 def too_few(metric: str, finished: int) -> Importance:
@@ -240,12 +269,15 @@ def fit_text(fit: float | None) -> str:
     if fit is None or not math.isfinite(fit):
         return "fit unknown (too few trials out of bag)"
     return f"out-of-bag R² {fit:.2f}" + (
-        " (the hyperparameters explain little)" if fit < 0.2 else ""
+        " (the hyperparameters explain little)" if fit < RELIABLE_FIT else ""
     )
 
 
 def summary(result: Importance) -> str:
-    """One line: what the shares rest on, or why there are none."""
+    """One line: what the shares rest on, or why there are none; led by the warning when the
+    shares are not meaningful yet (a screen showing it need not show `warning` again)."""
     if result.reason:
         return result.reason
+    if result.warning:  # it names the fit: said first, as what matters most
+        return f"{result.warning}; from {result.trials} finished trials"
     return f"from {result.trials} finished trials; {fit_text(result.fit)}"

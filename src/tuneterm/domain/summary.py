@@ -29,6 +29,8 @@ class SweepSummary:
     best: Trial | None = None
     elapsed: float | None = None
     """Seconds from the sweep's start to its end (or to the last event while it runs)."""
+    rule_stopped: int = 0
+    """Trials the driver stopped for a health rule (`[health] stop`)."""
 
     @property
     def scheduler_stopped(self) -> int:
@@ -66,4 +68,5 @@ def summarize(
         scheduler_stops=dict(sorted(stops.items())),
         best=best_trial(trials, mode),
         elapsed=(ended - started) if started is not None and ended is not None else None,
+        rule_stopped=reasons[EndReason.RULE],
     )

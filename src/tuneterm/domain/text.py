@@ -48,14 +48,21 @@ def format_value(value: object) -> str:
     return printable(str(value))
 
 
+CLOCK_HOURS = 100
+"""Hours from which `duration(clock=True)` counts days: "99:59:59", then "4d04h"."""
+
+
 def duration(seconds: float | None, *, clock: bool = False) -> str:
     """A span of time, "-" when unknown: in words ("12.3 s", "4 min 05 s", "2 h 03 min"), or
-    with `clock` as a table's column shows it (H:MM:SS, or M:SS under an hour)."""
+    with `clock` as a table's column shows it (H:MM:SS, M:SS under an hour, and days and hours
+    from 100 hours on: "4d04h", never wider than 8 cells before 27 years)."""
     if seconds is None:
         return "-"
     if clock:
         hours, rest = divmod(max(0, int(seconds)), 3600)
         minutes, secs = divmod(rest, 60)
+        if hours >= CLOCK_HOURS:
+            return f"{hours // 24}d{hours % 24:02d}h"
         return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
     if seconds < 60:
         return f"{seconds:.1f} s"

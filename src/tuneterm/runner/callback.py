@@ -68,8 +68,11 @@ class StoreCallback(Callback):
 
     def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         reason, at = self._stop_decisions.take(trial.trial_id, last_iteration(trial))
+        rule = self._stop_decisions.take_rule(trial.trial_id)
         self._record_started(trial)
-        self.store.record_trial_ended(trial.trial_id, reason, at)
+        self.store.record_trial_ended(
+            trial.trial_id, reason, at, rule=rule if reason is EndReason.RULE else None
+        )
 
     def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         self._record_started(trial)

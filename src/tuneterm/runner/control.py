@@ -69,7 +69,9 @@ PRIVATE_API = {
 }
 """The private names this module uses, by the Ray class that holds them (checked by the tests)."""
 
-_FINAL = frozenset({EndReason.COMPLETED, EndReason.SCHEDULER, EndReason.USER, EndReason.ERROR})
+_FINAL = frozenset(
+    {EndReason.COMPLETED, EndReason.SCHEDULER, EndReason.USER, EndReason.ERROR, EndReason.RULE}
+)
 """End reasons a resume must not undo (an interrupted trial is resumed)."""
 
 WRAPPER_WHITELIST = frozenset(
@@ -193,14 +195,22 @@ class TrialController:
         return f"sweep stopped ({len(live)} live trial{plural} stopped)"
 
 
-def stop(wrapper: Any, trial: Any, metric: str | None, decisions: StopDecisions) -> None:
-    """End `trial` now with reason USER (recorded in `decisions`); free its resources at once."""
+def stop(
+    wrapper: Any,
+    trial: Any,
+    metric: str | None,
+    decisions: StopDecisions,
+    rule: str | None = None,
+) -> None:
+    """End `trial` now with reason USER, or RULE for a health `rule` (recorded in `decisions`);
+    free its resources at once."""
     actor = trial.temporary_state.ray_actor
     if trial.status == RUNNING and metric and metric not in (trial.last_result or {}):
         # Stock HyperOptSearch reads the metric from the last result and, missing it, turns the
         # stop into an ERROR: tell the searcher first that this trial gave nothing to learn from.
         wrapper.search_alg.on_trial_complete(trial.trial_id, error=True)
-    decisions.record(trial.trial_id, EndReason.USER, last_iteration(trial))
+    reason = EndReason.USER if rule is None else EndReason.RULE
+    decisions.record(trial.trial_id, reason, last_iteration(trial), rule)
     _unstage(wrapper, trial)
     wrapper.stop_trial(trial)
     _kill(actor)

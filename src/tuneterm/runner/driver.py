@@ -245,10 +245,13 @@ def _callbacks(
 
 def _scheduler(expdir: ExperimentDir, config: ExperimentConfig, decisions: StopDecisions) -> Any:
     from tuneterm.runner import space
+    from tuneterm.runner.health import HealthMonitor
 
     scheduler: Any = space.scheduler(config)
     scheduler.record_stops_in(decisions)
     scheduler.enable_control(expdir.store, decisions)
+    metrics = config.experiment.objectives
+    scheduler.watch_health(HealthMonitor(expdir.store, config.health, metrics, decisions))
     return scheduler
 
 

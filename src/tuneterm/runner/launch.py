@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,11 +26,14 @@ def driver_environment(address: str | None) -> dict[str, str]:
     return env
 
 
-RAY_TEMP_DIR = Path("/tmp/ray")
-"""Where `ray start` writes `ray_current_cluster`, the address `--address auto` means."""
+def ray_temp_dir() -> Path:
+    """Where `ray start` writes `ray_current_cluster` (the address `--address auto` means):
+    Ray's own rule, $RAY_TMPDIR, else $TMPDIR, else the system's temporary directory."""
+    base = os.environ.get("RAY_TMPDIR") or os.environ.get("TMPDIR") or tempfile.gettempdir()
+    return Path(base) / "ray"
 
 
-def resolve_auto(address: str, temp_dir: Path = RAY_TEMP_DIR) -> str | None:
+def resolve_auto(address: str, temp_dir: Path | None = None) -> str | None:
     """`address` itself, or for "auto" the cluster Ray would join: $RAY_ADDRESS, else the one
     `ray start` last started on this machine; None when there is none."""
     if address != "auto":
@@ -38,7 +42,8 @@ def resolve_auto(address: str, temp_dir: Path = RAY_TEMP_DIR) -> str | None:
     if from_env and from_env != "auto":
         return from_env
     try:
-        recorded = (temp_dir / "ray_current_cluster").read_text().strip()
+        directory = ray_temp_dir() if temp_dir is None else temp_dir
+        recorded = (directory / "ray_current_cluster").read_text().strip()
     except OSError:
         return None
     return recorded or None

@@ -25,6 +25,7 @@ from tuneterm.domain.ray_result import ITERATION
 from tuneterm.domain.status import EndReason
 from tuneterm.runner.control import TrialController
 from tuneterm.runner.decisions import StopDecisions
+from tuneterm.runner.health import HealthMonitor
 from tuneterm.runner.ray_trial import PAUSED, PENDING, result_iteration
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,16 @@ class _RecordsStops:
 
     metric: str | None
     _stop_decisions: StopDecisions | None = None
+    _health_monitor: HealthMonitor | None = None
 
     def record_stops_in(self, decisions: StopDecisions) -> None:
         """Record every STOP decision in `decisions` (without this, none is recorded)."""
         self._stop_decisions = decisions
+
+    def watch_health(self, monitor: HealthMonitor) -> None:
+        """Apply the health rules through `monitor` (runner.health): on every result, and about
+        once a second to the running trials (without this, none are applied)."""
+        self._health_monitor = monitor
 
     def on_trial_result(self, tune_controller: Any, trial: Any, result: dict[str, Any]) -> str:
         _check_metric(self.metric, trial.trial_id, result)
@@ -65,6 +72,9 @@ class _RecordsStops:
         if decision == TrialScheduler.STOP and self._stop_decisions is not None:
             reason = self._reason_for_stop(result)
             self._stop_decisions.record(trial.trial_id, reason, result_iteration(result))
+        health = self._health_monitor
+        if health is not None and health.on_result(tune_controller, trial, result):
+            return TrialScheduler.STOP  # the monitor recorded the rule that stops it
         return decision
 
     def _reason_for_stop(self, result: dict[str, Any]) -> EndReason:
@@ -77,6 +87,7 @@ class _TakesControlRequests:
 
     metric: str | None
     _trial_controller: TrialController | None = None
+    _health_monitor: HealthMonitor | None = None
 
     def enable_control(self, store_path: Path, decisions: StopDecisions) -> None:
         """Take requests from the store at `store_path` (without this, none are taken), and
@@ -87,6 +98,8 @@ class _TakesControlRequests:
         control = self._trial_controller
         if control is not None:
             self._apply_requests(control, tune_controller)
+        if self._health_monitor is not None:
+            self._check_stalls(self._health_monitor, tune_controller)
         trials = tune_controller.get_trials()
         pending = next((trial for trial in trials if trial.status == PENDING), None)
         if pending is not None:
@@ -103,6 +116,12 @@ class _TakesControlRequests:
         except Exception:
             # An unreadable store must not end the sweep; requests wait for the next step.
             logger.exception("applying control requests failed")
+
+    def _check_stalls(self, health: HealthMonitor, tune_controller: Any) -> None:
+        try:
+            health.check_stalls(tune_controller, self.metric)
+        except Exception:
+            logger.exception("applying the stall rule failed")
 
 
 class RecordingASHA(_RecordsStops, _TakesControlRequests, ASHAScheduler):

@@ -53,6 +53,8 @@ class Outbox:
         self._lines = 0
         self._bytes = 0
         self._dropped = {STDOUT: 0, STDERR: 0}
+        self._cut_line: set[str] = set()
+        """The streams whose last dropped bytes ended mid-line (that line counts once)."""
 
     def add(self, stream: str, data: bytes) -> None:
         """Keep `data` (or its first lines, up to the caps); count the lines dropped."""
@@ -62,7 +64,11 @@ class Outbox:
             )
             if len(kept) < len(data):
                 rest = data[len(kept) :]
-                self._dropped[stream] += rest.count(b"\n") + (not rest.endswith(b"\n"))
+                self._dropped[stream] += rest.count(b"\n")
+                if rest.endswith(b"\n"):
+                    self._cut_line.discard(stream)
+                else:
+                    self._cut_line.add(stream)
             if kept:
                 self._chunks.append((stream, kept, time.time()))
                 self._lines += kept.count(b"\n")
@@ -75,6 +81,9 @@ class Outbox:
         with self._lock:
             chunks, self._chunks = self._chunks, []
             dropped, self._dropped = self._dropped, {STDOUT: 0, STDERR: 0}
+            for stream in self._cut_line:
+                dropped[stream] += 1
+            self._cut_line = set()
             self._lines = self._bytes = 0
         now = time.time()
         for stream, count in dropped.items():

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from tuneterm import __version__
 from tuneterm.domain.alerts import Alert
 from tuneterm.domain.events import EventKind
 from tuneterm.domain.text import one_line
@@ -38,6 +39,8 @@ FIRST_BACKOFF_S = 1.0
 """Seconds before the first retry; each further retry waits twice as long as the one before."""
 ANSWER_BYTES = 65_536
 """At most this much of a webhook's answer is read (and ignored)."""
+
+USER_AGENT = f"tuneterm/{__version__}"
 
 Log = Callable[[str], None]
 
@@ -78,7 +81,8 @@ class WebhookChannel:
             self.url,
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": "tuneterm"},
+            # Discord's front refuses Python's default agent.
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:

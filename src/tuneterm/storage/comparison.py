@@ -43,6 +43,7 @@ def store_row(path: Path, store: Store, now: float) -> ExperimentRow:
         stopped_early=summary.scheduler_stopped,
         elapsed=summary.elapsed,
         best_config={key: config[key] for key in (keys or tuple(config)) if key in config},
+        stopped_by_rule=summary.rule_stopped,
     )
 
 

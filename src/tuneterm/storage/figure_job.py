@@ -38,8 +38,8 @@ from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.figure_files import drawing_lock, figures_dir, save_manifest
 from tuneterm.storage.journal_data import ResultReader, load_experiment_config
 from tuneterm.storage.journal_file import replace_atomically
-from tuneterm.storage.metric_vectors import LastReports
 from tuneterm.storage.notebook import hypothesis_entries
+from tuneterm.storage.result_metrics import LastReports
 from tuneterm.storage.store import Store
 
 Renderer = Callable[[FigurePlan], bytes]

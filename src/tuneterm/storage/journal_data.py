@@ -22,9 +22,9 @@ from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.figure_files import shown_manifest
 from tuneterm.storage.importance import journal_importance
 from tuneterm.storage.liveness import effective_status
-from tuneterm.storage.metric_vectors import LastReports
 from tuneterm.storage.notebook import hypothesis_entries
 from tuneterm.storage.recorded_config import read_recorded_config
+from tuneterm.storage.result_metrics import LastReports
 from tuneterm.storage.store import Store
 
 """Ray's running total of a trial's training seconds, reported with every result."""

@@ -8,7 +8,6 @@ same transaction, so that listing an experiment never has to fold a million resu
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import sqlite3
@@ -23,6 +22,7 @@ from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
 from tuneterm.domain.trial import Result, Trial, better
 from tuneterm.storage.controls import ControlsMixin
 from tuneterm.storage.notebook import NotebookMixin
+from tuneterm.storage.result_metrics import tail_metrics
 from tuneterm.storage.schema import (
     SCHEMA_VERSION,
     create_tables,
@@ -146,7 +146,11 @@ class Store(NotebookMixin, ControlsMixin):
     def record_result(
         self, trial_id: str, iteration: int, metrics: Mapping[str, float], now: float | None = None
     ) -> bool:
-        """Append one result; False if (trial, iteration) was already recorded (a restored run)."""
+        """Append one result; False if (trial, iteration) was already recorded (a restored run).
+
+        A NaN or an infinity is kept as Python's `json` writes it (`NaN`, `Infinity`): the
+        health rules must see it. SQLite's JSON functions refuse that text; the readers of
+        `result_metrics` decode such a result in Python."""
         now = time.time() if now is None else now
         with _transaction(self._conn):
             cursor = self._conn.execute(
@@ -182,11 +186,15 @@ class Store(NotebookMixin, ControlsMixin):
         iteration: int | None,
         error: str | None = None,
         now: float | None = None,
+        rule: str | None = None,
     ) -> None:
+        """A trial ended for `reason` at `iteration`; a RULE stop names its health `rule`."""
         now = time.time() if now is None else now
         data: dict[str, Any] = {"reason": reason.value}
         if error is not None:
             data["error"] = error
+        if rule is not None:
+            data["rule"] = rule
         with _transaction(self._conn):
             self.append_event(now, EventKind.TRIAL_ENDED, trial_id, iteration, data)
             self._conn.execute(
@@ -275,29 +283,11 @@ class Store(NotebookMixin, ControlsMixin):
     def tail(self, seq: int, metric: str, limit: int = 50_000) -> list[Event]:
         """Like `events_since`, but result events carry only `{metric: value}` (`{}` without it).
 
-        SQLite extracts the one value, so Python never decodes a whole result: this is how a
-        dashboard catches up with a store of a million results. With no metric it is
-        `events_since`.
+        SQLite extracts the one value, so Python never decodes a whole result (only one SQLite
+        cannot read, holding a NaN: `result_metrics`): this is how a dashboard catches up with a
+        store of a million results. With no metric it is `events_since`.
         """
-        if not metric:
-            return self.events_since(seq, limit)
-        if '"' in metric:
-            # A quote would need escaping inside the JSON path; decode in Python (rare, slower).
-            return [_narrowed(event, metric) for event in self.events_since(seq, limit)]
-        result, loads = EventKind.RESULT, json.loads
-        with gc_paused():
-            rows = self._conn.execute(
-                "SELECT seq, time, kind, trial_id, iteration,"
-                " CASE kind WHEN 'result' THEN json_extract(data, ?) ELSE data END"
-                " FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                (f'$."{metric}"', seq, limit),
-            ).fetchall()
-            return [
-                Event(
-                    s, t, k, tid, n, ({} if v is None else {metric: v}) if k == result else loads(v)
-                )
-                for s, t, k, tid, n, v in rows
-            ]
+        return tail_metrics(self, seq, (metric,) if metric else (), limit)
 
     def iter_events(self, seq: int = 0, batch: int = 10_000) -> Iterator[Event]:
         while events := self.events_since(seq, batch):
@@ -331,14 +321,6 @@ class Store(NotebookMixin, ControlsMixin):
         return int(row[0])
 
 
-def _narrowed(event: Event, metric: str) -> Event:
-    """A result event with only `metric` left in its data; other events as they are."""
-    if event.kind != EventKind.RESULT:
-        return event
-    data = {metric: event.data[metric]} if metric in event.data else {}
-    return Event(event.seq, event.time, event.kind, event.trial_id, event.iteration, data)
-
-
 def _trial_from_row(row: tuple[Any, ...]) -> Trial:
     (trial_id, config, status, started, ended, reason, stop_it, last_it, last, best, error) = row
     return Trial(
@@ -362,22 +344,6 @@ def _put_meta(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [(key, json.dumps(value, default=str)) for key, value in values.items()],
     )
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while building a large batch of acyclic objects.
-
-    Every new Event is GC-tracked, so a 50,000-event batch triggers dozens of collections that
-    find nothing (about a fifth of `tail`'s time); the next one after the batch does the work.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _transaction:

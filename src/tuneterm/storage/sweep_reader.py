@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -23,8 +23,8 @@ from tuneterm.domain.sweep.rows import NO_VALUES, TrialRow
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir
-from tuneterm.storage.further_metrics import Further, further_values
 from tuneterm.storage.liveness import effective_status
+from tuneterm.storage.result_metrics import Further, further_values, reports_number
 from tuneterm.storage.sources import RayDirSource, SourceError, open_source
 from tuneterm.storage.store import Store, StoreError
 
@@ -139,6 +139,23 @@ class SweepReader:
                 return
             seq = last
             yield lines.encode()
+
+    def reports(self, name: str, finals: Mapping[str, Mapping[str, float]]) -> bool:
+        """Whether any result holds a number (NaN included) under `name`; for a Ray Tune
+        directory, whether a trial's last result (in `finals`) does."""
+        if self._store is None:
+            return any(name in final for final in finals.values())
+        return reports_number(self._store, name)
+
+    def last_values(
+        self, names: Sequence[str], finals: Mapping[str, Mapping[str, float]]
+    ) -> dict[str, dict[str, float]]:
+        """Trial id -> the last finite value of each metric of `names` its results hold (from
+        every result; for a Ray Tune directory, from each trial's last result in `finals`)."""
+        if self._store is None:
+            return {tid: {n: f[n] for n in names if n in f} for tid, f in finals.items()}
+        further = further_values(self._store, [(name, "max") for name in names], finals)
+        return {trial_id: last for trial_id, (last, _) in further.items()}
 
     def result_batches(self, trial_ids: set[str] | None = None) -> Iterator[RawResults]:
         """Every result (of `trial_ids` only, unless None), in the order recorded, at most

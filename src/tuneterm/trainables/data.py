@@ -91,15 +91,15 @@ def check_dataset(spec: Mapping[str, Any]) -> None:
     checker(spec)
 
 
-def load_dataset(spec: Mapping[str, Any], seed: int = 0) -> ArrayDataset:
-    """Load `spec` into memory; the split and any `limit` subset depend only on `seed`. Read
-    through torchvision's data sets where it imports and reads the layout (readers.data_reader),
-    else with the readers below."""
+def load_dataset(
+    spec: Mapping[str, Any],
+    seed: int = 0,
+    reader: Callable[[Mapping[str, Any], int], ArrayDataset] | None = None,
+) -> ArrayDataset:
+    """Load `spec` into memory; the split and any `limit` subset depend only on `seed`. Read by
+    `reader` when given (torchvision's, see `readers.load_data`), else by tuneterm's below."""
     check_dataset(spec)
-    from tuneterm.trainables.readers import torchvision_loader
-
-    loader = torchvision_loader(spec) or _LOADERS[spec.get("name", "digits")]
-    dataset = loader(spec, seed)
+    dataset = (reader or _LOADERS[spec.get("name", "digits")])(spec, seed)
     return _limit_training(dataset, spec.get("limit"), seed)
 
 

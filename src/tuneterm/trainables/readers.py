@@ -29,10 +29,17 @@ from tuneterm.trainables.data import (
     dataset_root,
     idx_images,
     image_class_dirs,
+    load_dataset,
     split_dataset,
 )
 
-__all__ = ["TORCHVISION_DATASETS", "data_reader", "reader_facts", "torchvision_problem"]
+__all__ = [
+    "TORCHVISION_DATASETS",
+    "data_reader",
+    "load_data",
+    "reader_facts",
+    "torchvision_problem",
+]
 
 TORCHVISION_DATASETS = ("image_folder", "mnist", "fashion_mnist")
 """The data sets torchvision reads where it imports."""
@@ -62,6 +69,11 @@ def data_reader(spec: Mapping[str, Any]) -> str:
     if name in IDX_FOLDERS and _torchvision_raw_dir(spec) is None:
         return TUNETERM
     return TORCHVISION
+
+
+def load_data(spec: Mapping[str, Any], seed: int = 0) -> ArrayDataset:
+    """`data.load_dataset`, read by the reader `data_reader` chooses: what a trial trains on."""
+    return load_dataset(spec, seed, torchvision_loader(spec))
 
 
 def reader_facts(config: ExperimentConfig) -> dict[str, str]:

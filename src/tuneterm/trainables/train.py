@@ -18,8 +18,9 @@ from torch import nn
 from torch.nn import functional
 
 from tuneterm.trainables.augment import BatchAugmenter, build_augmentation
-from tuneterm.trainables.data import ArrayDataset, load_dataset
+from tuneterm.trainables.data import ArrayDataset
 from tuneterm.trainables.models import build_model, build_optimizer, resolve_hyperparameters
+from tuneterm.trainables.readers import load_data
 
 STATE_FILE = "state.pt"
 """The file inside each reported checkpoint directory that holds the training state."""
@@ -191,7 +192,7 @@ def train_builtin(
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     trial_seed = 0 if seed is None else seed
-    data = load_dataset(dataset, seed=trial_seed)
+    data = load_data(dataset, seed=trial_seed)
     augment = build_augmentation(dataset.get("augment"), data.input_shape[1:])
     start_state = _load_checkpoint(tune.get_checkpoint(), device)
     for result, state in run_epochs(

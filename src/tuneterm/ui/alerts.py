@@ -5,12 +5,12 @@ dashboard records that it shows the sweep (`EventSource.mark_seen`) every few se
 leaves.
 
 Only events that arrive after the history is read, and happened after the dashboard started, are
-news: the history replayed on attach rings nothing. `b` turns the bell off and on; `TUNETERM_BELL=0` starts the dashboard with it off.
+news: the history replayed on attach rings nothing. `b` turns the bell off and on;
+`TUNETERM_BELL=0` starts the dashboard with it off.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -25,13 +25,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tuneterm.domain.alerts import Alert, AlertDeriver, AlertEvent
-from tuneterm.domain.away import SEEN_KEY, AwayTally
-from tuneterm.domain.events import Event, EventKind
+from tuneterm.domain.alerts import Alert, AlertEvent
+from tuneterm.domain.away import SEEN_KEY
 from tuneterm.domain.sweep.state import SweepState
-from tuneterm.domain.text import one_line
 from tuneterm.storage.sources.protocol import EventSource
-from tuneterm.ui.feed import BATCH, SweepFeed
+from tuneterm.ui.alert_feed import AlertObserver
+from tuneterm.ui.feed import SweepFeed
 from tuneterm.ui.widgets.away_banner import AwayBanner
 
 if TYPE_CHECKING:
@@ -84,81 +83,6 @@ class AlertsDue(Message):
         return isinstance(message, AlertsDue)
 
 
-@dataclass(frozen=True)
-class Shown:
-    """What the dashboard has to show, taken from an `AlertObserver` at once."""
-
-    banner: str | None
-    alerts: list[Alert]
-    notices: list[str]
-    """One line per alert the driver could not deliver."""
-
-
-class AlertObserver:
-    """Runs on the feed's thread (`SweepFeed.observers`): folds every poll's events into an
-    `AlertDeriver`, and into an `AwayTally` until the history is read; keeps what the app should
-    show until it takes it."""
-
-    def __init__(
-        self, state: SweepState, directory: str, seen_at: float | None, clock: Callable[[], float]
-    ) -> None:
-        self.deriver = AlertDeriver(state.name, directory, state.metric, state.mode)
-        self.tally = None if seen_at is None else AwayTally(seen_at, state.metric, state.mode)
-        self.clock = clock
-        self.started_at = clock()
-        """When the dashboard started: older events are history, even in a late poll."""
-        self.live = False
-        """Whether the history has been read: from then on, events are news."""
-        self.wake: Callable[[], object] | None = None
-        """Tells the app there is something to show; set once it runs."""
-        self._lock = threading.Lock()
-        self._shown = Shown(None, [], [])
-
-    def __call__(self, events: list[Event]) -> None:
-        if not self.live:
-            self._replay(events)
-            return
-        alerts = self.deriver.observe(events, self.started_at) + self.deriver.due(self.clock())
-        fresh = [event for event in events if event.time >= self.started_at]
-        notices = [notice for event in fresh if (notice := undelivered(event))]
-        if alerts or notices:
-            with self._lock:
-                self._shown.alerts.extend(alerts)
-                self._shown.notices.extend(notices)
-            self._wake()
-
-    def _replay(self, events: list[Event]) -> None:
-        self.deriver.observe(events, math.inf)
-        if self.tally is not None:
-            self.tally.observe(events)
-        if len(events) >= BATCH:
-            return
-        self.live = True
-        banner = None if self.tally is None else self.tally.banner(self.clock())
-        if banner is not None:
-            with self._lock:
-                self._shown = Shown(banner, self._shown.alerts, self._shown.notices)
-            self._wake()
-
-    def _wake(self) -> None:
-        if self.wake is not None:
-            self.wake()
-
-    def take(self) -> Shown:
-        """What is to show, once."""
-        with self._lock:
-            shown, self._shown = self._shown, Shown(None, [], [])
-        return shown
-
-
-def undelivered(event: Event) -> str | None:
-    """A line for an alert the driver could not deliver; None for any other event."""
-    if event.kind != EventKind.ALERT or event.data.get("delivered", True):
-        return None
-    what = f"{event.data.get('event')} by {event.data.get('channel')}"
-    return one_line(f"The driver could not deliver {what}: {event.data.get('error')}", 200)
-
-
 def bell_from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
     """Whether the bell starts on: unless TUNETERM_BELL is 0, off, no or false."""
     return environ.get(BELL_ENV, "1").strip().lower() not in ("0", "off", "no", "false")
@@ -177,7 +101,8 @@ class AlertActions(App[str]):
         sweep_screen: SweepScreen
 
     def init_alerts(self, feed: SweepFeed) -> None:
-        seen_at = self.source.meta().get(SEEN_KEY)
+        # Plain Ray Tune directories keep no visits (and their meta reads files).
+        seen_at = None if self.source.read_only else self.source.meta().get(SEEN_KEY)
         self.bell_on = bell_from_environment()
         """Whether alerts ring the terminal bell (`b` toggles it)."""
         self.bells_rung = 0
@@ -249,6 +174,10 @@ class AlertActions(App[str]):
 
     def show_banner(self, text: str) -> None:
         """Show `text` under the sweep's header until dismissed or `BANNER_SECONDS` pass."""
+        if not self.sweep_screen.header.is_mounted:
+            # Known at start, before the screen is composed.
+            self.call_after_refresh(self.show_banner, text)
+            return
         if self.away_banner is None:
             self.away_banner = AwayBanner(text, id="away-banner")
             self.sweep_screen.mount(self.away_banner, after=self.sweep_screen.header)

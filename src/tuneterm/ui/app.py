@@ -34,9 +34,11 @@ from tuneterm.ui.journal_actions import JournalActions
 from tuneterm.ui.key_list import help_sections
 from tuneterm.ui.keys import DETACH, SHOW_HELP
 from tuneterm.ui.messages import RefreshDue, SweepUpdated, TrialDetailRequested
+from tuneterm.ui.plot_actions import PlotActions
 from tuneterm.ui.screens.help import HelpScreen
 from tuneterm.ui.screens.role import LiveScreen
 from tuneterm.ui.screens.sweep import SweepScreen
+from tuneterm.ui.trial_readers import TrialReaders
 from tuneterm.ui.widgets.header import READ_ONLY_STATUS, SweepFacts
 
 CLOCK_TICK = 1.0
@@ -53,7 +55,7 @@ INGEST_DELAY = 0.05
 about the time the first frame takes."""
 
 
-class TuneTermApp(ControlActions, JournalActions, AlertActions):
+class TuneTermApp(ControlActions, JournalActions, AlertActions, PlotActions):
     """The dashboard of one sweep; its return value tells how to come back to it."""
 
     CSS_PATH = "tuneterm.tcss"
@@ -75,6 +77,8 @@ class TuneTermApp(ControlActions, JournalActions, AlertActions):
         self.meter = OutputMeter(output_budget)
         """Bytes written to the terminal in the last second; see `tuneterm.ui.budget`."""
         self._source_lock = threading.Lock()
+        self.trial_readers = TrialReaders(source, self._source_lock)
+        """Trials' output files and resource samples, for the detail screen and the table."""
         self._feed = SweepFeed(source, self.state, self._source_lock, poll_interval)
         self.init_alerts(self._feed)
         self._primed = self._feed.prime()
@@ -90,7 +94,11 @@ class TuneTermApp(ControlActions, JournalActions, AlertActions):
         self.attached_at = clock()
         """When the dashboard attached: older refusals by the driver are not news."""
         self.sweep_screen = SweepScreen(
-            self.state, self.sweep_facts, clock, read_only=source.read_only
+            self.state,
+            self.sweep_facts,
+            clock,
+            read_only=source.read_only,
+            readers=self.trial_readers,
         )
         self.init_journal()
         self._first_paint_hold: AbstractContextManager[None] | None = self.batch_update()
@@ -203,7 +211,16 @@ class TuneTermApp(ControlActions, JournalActions, AlertActions):
             self._clock_timer = None
 
     def _tick(self) -> None:
-        self.sweep_screen.note_changes(())
+        # Stalls depend on the time alone: checked here, not per result, and only while the
+        # driver is known to run (else its own stall events tell: another host, a dead driver).
+        changed_trial_ids: set[str] = set()
+        if self._driver_alive:
+            with self.state.lock:
+                changed_trial_ids = self.state.check_health(self.clock())
+        self.sweep_screen.note_changes(changed_trial_ids)
+        for screen in self.screen_stack if changed_trial_ids else ():
+            if screen is not self.sweep_screen and isinstance(screen, LiveScreen):
+                screen.note_changes(changed_trial_ids)
         self.refresh_data()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -264,6 +281,7 @@ class TuneTermApp(ControlActions, JournalActions, AlertActions):
                 self._trial_results,
                 self.clock,
                 load_notes=None if self.source.read_only else self.trial_notes,
+                readers=self.trial_readers,
             )
         )
 
@@ -271,30 +289,6 @@ class TuneTermApp(ControlActions, JournalActions, AlertActions):
         """Called on a worker thread: the feed thread uses the source too."""
         with self._source_lock:
             return self.source.trial_results(trial_id)
-
-    def action_show_plots(self) -> None:
-        from tuneterm.ui.screens.plots import PlotScreen
-
-        keep, config = self.sweep_screen.keeps, self.source.config
-        self.push_screen(PlotScreen(self.state, keep=keep, config=config))
-
-    def action_show_parallel(self) -> None:
-        from tuneterm.ui.screens.parallel import ParallelScreen
-
-        keep, config = self.sweep_screen.keeps, self.source.config
-        self.push_screen(ParallelScreen(self.state, config=config, keep=keep))
-
-    def action_show_pareto(self) -> None:
-        from tuneterm.ui.screens.pareto import ParetoScreen
-
-        if not isinstance(self.screen, ParetoScreen):
-            self.push_screen(ParetoScreen(self.state, keep=self.sweep_screen.keeps))
-
-    def action_show_importance(self) -> None:
-        from tuneterm.ui.screens.importance import ImportanceScreen
-
-        if not isinstance(self.screen, ImportanceScreen):
-            self.push_screen(ImportanceScreen(self.state, self.source.config))
 
     def action_show_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -315,30 +309,20 @@ class TuneTermApp(ControlActions, JournalActions, AlertActions):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Plots",
-            "Metric vs hyperparameter, learning curves, heat grid of two",
-            self.action_show_plots,
-        )
-        yield SystemCommand(
-            "Parallel coordinates",
-            "A line per trial across every hyperparameter and the metric",
-            self.action_show_parallel,
-        )
-        yield SystemCommand(
-            "Importance", "Each hyperparameter's share of the metric", self.action_show_importance
-        )
-        yield SystemCommand(
-            "Pareto front", "Trials no other beats on every metric", self.action_show_pareto
-        )
+        yield from self.plot_commands()
         yield SystemCommand(
             "Hypotheses", "Evidence for each hypothesis; mark verdicts", self.action_show_hypotheses
         )
         yield SystemCommand("Note", "Write a note in the journal", self.action_write_note)
         yield SystemCommand(
-            "Filter",
+            "Filter by expression (/)",
             "Show only trials matching an expression",
             self.sweep_screen.action_edit_filter,
+        )
+        yield SystemCommand(
+            "Filter by state (f)",
+            "Show only trials in the next state: running, completed, …",
+            self.sweep_screen.action_cycle_filter,
         )
         yield SystemCommand(
             "Journal", "The experiment's journal, rendered", self.action_show_journal

@@ -55,8 +55,8 @@ class SweepFeed:
         self._hold_until = 0.0
         """Monotonic time before which the feed does not poll (see `hold`)."""
         self.observers: list[Callable[[list[Event]], None]] = []
-        """Called on the feed's thread with each poll's events (perhaps none), before they are
-        applied; register them before `prime`."""
+        """Called on the feed's thread with each poll's events (perhaps none), once they are
+        applied to the state; register them before `prime`."""
 
     def prime(self) -> tuple[frozenset[str], int]:
         """Apply the first batch on the calling thread, before the app starts; returns the changed
@@ -67,10 +67,7 @@ class SweepFeed:
             events = self._poll()
         except Exception:
             return frozenset(), 0
-        if not events:
-            return frozenset(), 0
-        with self.state.lock:
-            return frozenset(self.state.apply(events)), len(events)
+        return frozenset(self._apply(events)), len(events)
 
     def hold(self, seconds: float = KEY_PRIORITY) -> None:
         """Keep off the GIL for `seconds` from now (called from the UI thread on a key press)."""
@@ -106,10 +103,8 @@ class SweepFeed:
             self._wait_for_ui()
             events = self._poll()
             behind = len(events) >= BATCH
-            if events:
-                with self.state.lock:
-                    changed_ids |= self.state.apply(events)
-                event_count += len(events)
+            changed_ids |= self._apply(events)
+            event_count += len(events)
             if time.monotonic() - alive_checked >= LIVENESS_INTERVAL:
                 alive_checked = time.monotonic()
                 now_alive = self._driver_alive()
@@ -132,10 +127,17 @@ class SweepFeed:
 
     def _poll(self) -> list[Event]:
         with self.source_lock:
-            events = self.source.poll(BATCH)
+            return self.source.poll(BATCH)
+
+    def _apply(self, events: list[Event]) -> set[str]:
+        """Fold `events` into the state; then show them (even none) to the observers."""
+        changed: set[str] = set()
+        if events:
+            with self.state.lock:
+                changed = self.state.apply(events)
         for observe in self.observers:
             observe(events)
-        return events
+        return changed
 
     def _driver_alive(self) -> bool | None:
         with self.source_lock:

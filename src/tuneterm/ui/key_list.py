@@ -25,6 +25,7 @@ def help_sections() -> list[HelpSection]:
     from tuneterm.ui.screens.pareto import ParetoScreen
     from tuneterm.ui.screens.plots import PlotScreen
     from tuneterm.ui.screens.sweep import READ_ONLY_BINDING_ID, SweepScreen
+    from tuneterm.ui.widgets.output_pane import OutputPane
 
     table = [
         binding
@@ -36,6 +37,7 @@ def help_sections() -> list[HelpSection]:
         ("Confirming a stop or pause", ConfirmModal.BINDINGS),
         ("Typing a filter expression", FilterModal.BINDINGS),
         ("Trial detail", TrialDetailScreen.BINDINGS),
+        ("Trial output (o in the detail)", OutputPane.BINDINGS),
         ("Plots", PlotScreen.BINDINGS),
         ("Parallel coordinates", ParallelScreen.BINDINGS),
         ("Pareto front", ParetoScreen.BINDINGS),

@@ -1,6 +1,8 @@
-"""What the plots screen draws, from a copy of the sweep (`PlotData`): the final metric against a
-hyperparameter (jittered slots for discrete values, a log axis for log-uniform ones), the learning
-curves, and the heat grid of the metric over two hyperparameters."""
+"""What the plots screen draws, from a copy of the sweep (`PlotData`): each trial's best value of
+the metric against a hyperparameter (jittered slots for discrete values, a log axis for
+log-uniform ones), the learning curves, and the heat grid of the metric over two hyperparameters.
+Every tuned hyperparameter can be plotted against; trials that lack it are left out, and a note
+says how many."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from tuneterm.domain.plots.axis import (
     value_order,
 )
 from tuneterm.domain.plots.axis import wants_log as _wants_log
-from tuneterm.domain.plots.grid import HeatGrid, bins_for, heat_grid
+from tuneterm.domain.plots.grid import HeatGrid, PairPoints
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.text import printable
@@ -32,6 +34,7 @@ CURVE_STYLES: dict[str, tuple[str, str]] = {
     EndReason.COMPLETED: ("completed", "green"),
     EndReason.SCHEDULER: ("stopped by scheduler", "yellow"),
     EndReason.USER: ("stopped by user", "blue"),
+    EndReason.RULE: ("stopped by rule", "magenta"),
     EndReason.ERROR: ("error", "red"),
     EndReason.INTERRUPTED: ("interrupted", "red"),
 }
@@ -52,43 +55,66 @@ class PlotData:
     best_trial_id: str | None
     tuned: Sequence[str]
     maximize: bool = True
+    params: Sequence[str] = ()
+    """Every hyperparameter of the sweep (not only of the trials shown), numbers first: the
+    x axis's choices."""
+    groups: Sequence[str] = ()
+    """The hyperparameters of few values over the whole sweep: the choices to colour by."""
+    total: int = 0
+    """The trials in the whole sweep, shown or not."""
+
+
+def sweep_params(tuned: Sequence[str], rows: Sequence[TrialRow]) -> list[str]:
+    """The tuned hyperparameters; without a record of them, every config key seen."""
+    if tuned:
+        return list(tuned)
+    return list(dict.fromkeys(name for row in rows for name in row.config))
+
+
+def x_candidates(names: Sequence[str], rows: Sequence[TrialRow]) -> list[str]:
+    """Every one of `names`: those set to numbers (where set) first, then the others (flags,
+    names), which get a slot per value."""
+    numeric = [name for name in names if _all_numbers(rows, name)]
+    return [*numeric, *(name for name in names if name not in numeric)]
+
+
+def colour_candidates(names: Sequence[str], rows: Sequence[TrialRow]) -> list[str]:
+    """Those of `names` with few distinct values (at most `MOST_GROUPS`): candidates for colour
+    and marker; flags and names (batch_norm, optimizer) before numbers."""
+    chosen = []
+    for name in names:
+        values = {category_key(row.config[name]) for row in rows if name in row.config}
+        if 1 < len(values) <= MOST_GROUPS:
+            chosen.append(name)
+    return sorted(chosen, key=lambda name: _all_numbers(rows, name))
+
+
+def _all_numbers(rows: Sequence[TrialRow], name: str) -> bool:
+    """Whether some trial sets `name`, and every one that does to a number."""
+    values = [row.config[name] for row in rows if name in row.config]
+    return bool(values) and all(is_finite_number(value) for value in values)
 
 
 def param_names(data: PlotData) -> list[str]:
-    if data.tuned:
-        return list(data.tuned)
-    return list(data.rows[0].config) if data.rows else []
-
-
-def numeric_params(data: PlotData) -> list[str]:
-    """Parameters every trial set to a number."""
-    return [
-        name
-        for name in param_names(data)
-        if data.rows and all(is_finite_number(row.config.get(name)) for row in data.rows)
-    ]
+    return list(data.params) or sweep_params(data.tuned, data.rows)
 
 
 def x_params(data: PlotData) -> list[str]:
-    """Candidates for the x axis: numeric parameters first, then those of few values (flags,
-    names), which get a slot per value."""
-    numeric = numeric_params(data)
-    return [*numeric, *(name for name in categorical_params(data) if name not in numeric)]
+    """Candidates for the x axis: every hyperparameter of the sweep."""
+    return list(data.params) or x_candidates(param_names(data), data.rows)
 
 
 def categorical_params(data: PlotData) -> list[str]:
-    """Parameters with few distinct values: candidates for colour and marker; flags and names
-    (batch_norm, optimizer) before numbers."""
-    names = []
-    for name in param_names(data):
-        values = {category_key(row.config.get(name)) for row in data.rows}
-        if 1 < len(values) <= MOST_GROUPS:
-            names.append(name)
-    return sorted(names, key=lambda n: _all_numbers(data, n))
+    """Candidates for colour: the hyperparameters of few values."""
+    return list(data.groups) or colour_candidates(param_names(data), data.rows)
 
 
-def _all_numbers(data: PlotData, name: str) -> bool:
-    return all(is_finite_number(row.config.get(name)) for row in data.rows)
+def lacking_note(count: int, names: Sequence[str]) -> str:
+    """ "3 trials lack extra": the trials a plot leaves out ("" for none)."""
+    if not count:
+        return ""
+    trials = "1 trial lacks" if count == 1 else f"{count} trials lack"
+    return f"{trials} {' or '.join(printable(name) for name in names)}"
 
 
 def wants_log(values: Iterable[float]) -> bool:
@@ -98,19 +124,25 @@ def wants_log(values: Iterable[float]) -> bool:
 
 def param_axis(data: PlotData, name: str, space: Space) -> PlotAxis:
     """The axis of a hyperparameter over the trials that reported the metric."""
-    values = [row.config.get(name) for row in data.rows if row.last_metric is not None]
+    values = [row.config.get(name) for row in data.rows if row.best_metric is not None]
     return axis_for(name, values, space.get(name))
 
 
 def scatter_figure(
-    data: PlotData, x_param: str, group_param: str | None, space: Space | None = None
+    data: PlotData,
+    x_param: str,
+    group_param: str | None,
+    space: Space | None = None,
+    empty_text: str = "no trial has reported the metric yet",
 ) -> Figure:
-    """The final metric against `x_param`, a marker and colour per `group_param` value."""
+    """Each trial's best metric against `x_param`, a marker and colour per `group_param` value;
+    trials without a place on the axis (lacking `x_param`) left out, and counted in a note."""
     axis = param_axis(data, x_param, space or {})
+    scored = [row for row in data.rows if row.best_metric is not None]
     points = [
-        (x, row.last_metric, row.config.get(group_param) if group_param else None)
-        for row in data.rows
-        if row.last_metric is not None and (x := _x_position(axis, row)) is not None
+        (x, row.best_metric, _group(row, group_param))
+        for row in scored
+        if row.best_metric is not None and (x := _x_position(axis, row)) is not None
     ]
     groups = sorted(
         {repr(group): group for _, _, group in points}.items(),
@@ -119,10 +151,9 @@ def scatter_figure(
     series = []
     for index, (key, group) in enumerate(groups):
         members = [(x, y) for x, y, g in points if repr(g) == key]
-        label = f"{printable(group_param)}={compact_value(group)}" if group_param else "trials"
         series.append(
             Series(
-                label,
+                _group_label(group_param, group),
                 [x for x, _ in members],
                 [y for _, y in members],
                 style=PALETTE[index % len(PALETTE)],
@@ -134,8 +165,33 @@ def scatter_figure(
         x_label=x_param,
         log_x=axis.kind is AxisKind.LOG,
         x_categories=tuple(compact_value(value) for value in axis.categories),
-        empty_text="no trial has reported the metric yet",
+        empty_text=empty_text,
+        note=lacking_note(len(scored) - len(points), [x_param]),
     )
+
+
+class _Missing:
+    """The group of trials whose config lacks the colouring hyperparameter."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
+def _group(row: TrialRow, group_param: str | None) -> object:
+    if group_param is None:
+        return None
+    return row.config.get(group_param, MISSING)
+
+
+def _group_label(group_param: str | None, group: object) -> str:
+    if group_param is None:
+        return "trials"
+    if group is MISSING:
+        return f"no {printable(group_param)}"
+    return f"{printable(group_param)}={compact_value(group)}"
 
 
 def _x_position(axis: PlotAxis, row: TrialRow) -> float | None:
@@ -148,17 +204,31 @@ def _x_position(axis: PlotAxis, row: TrialRow) -> float | None:
     return float(value) if is_finite_number(value) else None
 
 
-def pair_grid(data: PlotData, x_param: str, y_param: str, space: Space | None = None) -> HeatGrid:
-    """Each trial's best metric in its cell of `x_param` (columns) by `y_param` (rows)."""
+def pair_points(
+    data: PlotData, x_param: str, y_param: str, space: Space | None = None
+) -> tuple[PairPoints, str]:
+    """Each trial's best metric, to be binned by `x_param` (columns) and `y_param` (rows); and
+    the note of the trials left out for lacking either."""
     rows = [row for row in data.rows if row.best_metric is not None]
     x_axis, y_axis = (param_axis(data, name, space or {}) for name in (x_param, y_param))
-    x_bins = bins_for(x_axis, (row.config.get(x_param) for row in rows))
-    y_bins = bins_for(y_axis, (row.config.get(y_param) for row in rows))
-    points = [
-        (row.config.get(x_param), row.config.get(y_param), row.best_metric or math.nan)
+    points = tuple(
+        (x, y, row.best_metric if row.best_metric is not None else math.nan)
         for row in rows
+        if x_axis.share(x := row.config.get(x_param)) is not None
+        and y_axis.share(y := row.config.get(y_param)) is not None
+    )
+    lacking = [
+        axis.name
+        for axis in (x_axis, y_axis)
+        if any(axis.share(row.config.get(axis.name)) is None for row in rows)
     ]
-    return heat_grid(points, x_bins, y_bins, maximize=data.maximize)
+    pairs = PairPoints(x_axis, y_axis, points, data.maximize)
+    return pairs, lacking_note(len(rows) - len(points), lacking)
+
+
+def pair_grid(data: PlotData, x_param: str, y_param: str, space: Space | None = None) -> HeatGrid:
+    """The heat grid of `pair_points` with the default bins."""
+    return pair_points(data, x_param, y_param, space)[0].grid()
 
 
 def rung_iterations(rows: Iterable[TrialRow]) -> list[int]:
@@ -172,7 +242,9 @@ def rung_iterations(rows: Iterable[TrialRow]) -> list[int]:
     )
 
 
-def curves_figure(data: PlotData) -> Figure:
+def curves_figure(data: PlotData, empty_text: str | None = None) -> Figure:
+    """Each trial's learning curve coloured by how it ended, the best one on top; `empty_text`
+    says why there is none (default: no curve reported yet)."""
     by_id = {row.trial_id: row for row in data.rows}
     series, present = [], {}
     for trial_id, (xs, ys) in data.curves.items():
@@ -193,5 +265,5 @@ def curves_figure(data: PlotData) -> Figure:
         x_marks=[float(r) for r in rungs],
         legend=legend,
         x_marks_label=("rungs " + ", ".join(map(str, rungs))) if rungs else "",
-        empty_text="no learning curve yet",
+        empty_text=empty_text or "no learning curve yet",
     )

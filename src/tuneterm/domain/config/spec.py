@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tuneterm.domain.config.alerts import AlertSpec
+from tuneterm.domain.config.health import HealthSpec
 from tuneterm.domain.config.space import Param
 from tuneterm.domain.text import printable
 
@@ -20,6 +21,7 @@ __all__ = [
     "DatasetSpec",
     "ExperimentConfig",
     "ExperimentSpec",
+    "HealthSpec",
     "Hypothesis",
     "Param",
     "ResourceSpec",
@@ -242,8 +244,10 @@ class ExperimentConfig:
     """[[hypotheses]], in file order."""
     storage: StorageSpec = StorageSpec()
     """[storage]."""
-    alerts: AlertSpec = AlertSpec()
+    alerts: AlertSpec = AlertSpec()  # noqa: RUF009 (frozen)
     """[alerts]."""
+    health: HealthSpec = HealthSpec()  # noqa: RUF009 (frozen)
+    """[health]."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict in the TOML's own shape; validating it gives `self` back."""
@@ -256,6 +260,7 @@ class ExperimentConfig:
             "resources",
             "storage",
             "alerts",
+            "health",
         )
         data: dict[str, Any] = {name: _spec_dict(getattr(self, name)) for name in sections}
         data["search_space"] = {param.name: _plain(param.to_toml()) for param in self.search_space}
@@ -283,6 +288,7 @@ SECTIONS: Mapping[str, type] = {
     "hypotheses": Hypothesis,
     "storage": StorageSpec,
     "alerts": AlertSpec,
+    "health": HealthSpec,
 }
 """Top-level table name -> what it is read into, in file order."""
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeGuard, TypeVar
 from tuneterm.domain.config.alerts import AlertChecker, checked_alerts
 from tuneterm.domain.config.augment import ImportChecker, checked_augment
 from tuneterm.domain.config.comparisons import ExperimentFinder, resolve_compare_with
+from tuneterm.domain.config.health import HealthSpec, checked_health
 from tuneterm.domain.config.limits import (
     check_integers,
     check_name,
@@ -112,6 +113,7 @@ def build_config(
         hypotheses=_hypotheses(data.get("hypotheses", [])),
         storage=checked_storage(_section(data, "storage", StorageSpec), workspace),
         alerts=checked_alerts(_section(data, "alerts", AlertSpec), workspace),
+        health=checked_health(_section(data, "health", HealthSpec)),
     )
     _check_across_sections(config, catalog)
     return _with_floats(config)
@@ -132,6 +134,7 @@ def build_recorded_config(data: object) -> ExperimentConfig:
         hypotheses=_hypotheses(table.get("hypotheses", [])),
         storage=_section(table, "storage", StorageSpec),
         alerts=_section(table, "alerts", AlertSpec),
+        health=_section(table, "health", HealthSpec),
     )
     return _with_floats(config)
 

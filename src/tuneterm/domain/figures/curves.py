@@ -24,6 +24,7 @@ CATEGORY_LOOKS: dict[str, tuple[str, str]] = {
     "completed": ("completed", "#2ca02c"),
     "scheduler": ("stopped by the scheduler", "#ff7f0e"),
     "user": ("stopped by the user", "#1f77b4"),
+    "rule": ("stopped by a health rule", "#e377c2"),
     "error": ("errored", "#d62728"),
     "interrupted": ("interrupted", "#9467bd"),
 }

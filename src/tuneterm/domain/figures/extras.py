@@ -34,6 +34,9 @@ def importance_plan(data: FigureInput) -> FigurePlan | None:
     positions = tuple(float(index) for index in range(len(names)))
     bars = PlotSeries("share", positions, tuple(shares), PALETTE[0], Look.BARS)
     title = f"importance for {result.metric}, from {result.trials} finished trials"
+    if result.warning:  # the bars are no finding yet: the figure says so where it is seen
+        fit = "" if result.fit is None else f" (fit {result.fit:.2f})"
+        title += f" - unreliable so far{fit}"
     return FigurePlan(
         name="importance",
         title=one_line(title, 200),

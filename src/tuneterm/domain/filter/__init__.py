@@ -4,9 +4,12 @@
     where.matches(row, primary="accuracy", now=time.time())  # -> bool
     where.text                                               # what was typed
 
-`compile_filter(text, names)` returns a `TrialFilter` or raises `FilterError` (a ValueError with a
-one-line message and, where known, the 1-based `column` at fault). `names` are the sweep's
-hyperparameter and metric names; the built-in names (`BUILTIN_NAMES`) are always there.
+`compile_filter(text, names, reported)` returns a `TrialFilter` or raises `FilterError` (a
+ValueError with a one-line message and, where known, the 1-based `column` at fault and the
+`unknown` name). `names` are the sweep's hyperparameter and metric names; the built-in names
+(`BUILTIN_NAMES`) are always there. `reported` are metrics the trials report beyond `names`: the
+dashboard's rows carry only the sweep's metrics, so naming one of those is refused with a message
+that says to declare it (`[experiment] metrics`).
 
 The language is Python's expression syntax, cut down. Parsed with `ast` and compiled to a tree of
 closures over a whitelist of node kinds: nothing typed is ever evaluated as Python.

@@ -102,9 +102,12 @@ class TrialFilter:
         return self._test(row, primary, now)
 
 
-def compile_filter(text: str, names: Collection[str]) -> TrialFilter:
+def compile_filter(
+    text: str, names: Collection[str], reported: Collection[str] = ()
+) -> TrialFilter:
     """`text` compiled over the built-in names and `names` (the sweep's hyperparameters and
-    metrics); FilterError if it is not a valid filter expression."""
+    metrics); FilterError if it is not a valid filter expression. `reported` are metrics the
+    trials report that `names` lacks: naming one is refused with how to make it usable."""
     if len(text) > MAX_LENGTH:
         raise FilterError(
             f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are allowed"
@@ -118,7 +121,7 @@ def compile_filter(text: str, names: Collection[str]) -> TrialFilter:
         raise FilterError("the expression contains a null character", one_line.index("\x00") + 1)
     tree = _parsed(source, indent)
     _check_brackets(source, indent)
-    compiler = _Compiler(source, indent, frozenset(names))
+    compiler = _Compiler(source, indent, frozenset(names), frozenset(reported))
     test = compiler.test(tree.body, 1)
     return TrialFilter(text, frozenset(compiler.used), test)
 
@@ -162,10 +165,13 @@ def _check_brackets(source: str, indent: int) -> None:
 class _Compiler:
     """Turns the nodes of one parse tree into closures; refuses the others."""
 
-    def __init__(self, source: str, indent: int, names: frozenset[str]) -> None:
+    def __init__(
+        self, source: str, indent: int, names: frozenset[str], reported: frozenset[str]
+    ) -> None:
         self.encoded = source.encode()
         self.indent = indent
         self.names = names
+        self.reported = reported
         self.used: set[str] = set()
         """The names met so far."""
 
@@ -239,9 +245,16 @@ class _Compiler:
         if name in self.names:
             self.used.add(name)
             return metric_or_param(name)
+        shown = printable(name, escape_layout=True)
+        if name in self.reported:
+            message = (
+                f"{shown} is reported but is not one of the sweep's metrics: name it in"
+                " [experiment] metrics to filter on it"
+            )
+            raise FilterError(message, self._column(node), unknown=name)
         known = sorted({*self.names, *BUILTIN_NAMES, *_CONSTANT_NAMES})
         hint = suggestion(name, known, "names")
-        self._fail(node, f"unknown name '{printable(name, escape_layout=True)}'{hint}")
+        raise FilterError(f"unknown name '{shown}'{hint}", self._column(node), unknown=name)
 
     def _sign(self, node: ast.UnaryOp, depth: int) -> Getter:
         if not isinstance(node.op, ast.USub | ast.UAdd):

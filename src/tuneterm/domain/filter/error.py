@@ -10,11 +10,17 @@ class FilterError(ValueError):
     """What is wrong, in one line, without the position."""
     column: int | None
     """The 1-based character column at fault; None where no one column is."""
+    unknown: str | None
+    """The name refused as unknown (or as a metric the sweep does not weigh); None for any
+    other fault."""
 
-    def __init__(self, message: str, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, column: int | None = None, *, unknown: str | None = None
+    ) -> None:
         super().__init__(message, column)
         self.message = message
         self.column = column
+        self.unknown = unknown
 
     def __str__(self) -> str:
         if self.column is None:

@@ -37,6 +37,8 @@ def _counts(data: JournalData) -> list[str]:
         f"- **Stopped by the user:** {summary.user_stopped}",
         f"- **Errored:** {summary.errored}{_errored(data.trials)}",
     ]
+    if summary.rule_stopped:
+        lines.append(f"- **Stopped by a health rule:** {summary.rule_stopped}{_by_rule(data)}")
     if summary.interrupted:
         lines.append(f"- **Cut off when the sweep ended:** {summary.interrupted}")
     if summary.unfinished:
@@ -57,6 +59,12 @@ def _errored(trials: tuple[Trial, ...]) -> str:
     if not errored:
         return ""
     shown = ", ".join(f"{code(t.trial_id)} at iteration {t.stop_iteration or 0}" for t in errored)
+    return f" ({shown})"
+
+
+def _by_rule(data: JournalData) -> str:
+    stopped = [t for t in data.trials if t.reason is EndReason.RULE]
+    shown = ", ".join(f"{code(t.trial_id)} at iteration {t.stop_iteration or 0}" for t in stopped)
     return f" ({shown})"
 
 

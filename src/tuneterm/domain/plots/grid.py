@@ -1,19 +1,24 @@
 """The heat grid of a metric over two hyperparameters: bins along each axis (a bin per category,
 equal widths otherwise, in log10 on a log axis) and, in each cell, how many trials fell in it,
-their mean metric and their best."""
+their mean metric and their best. A choice of more values than there is room for keeps a bin for
+each of its most frequent values and puts the rest together in the last bin, "other"."""
 
 from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from tuneterm.domain.plots.axis import PlotAxis, category_key
 
 MOST_BINS = 8
 """Bins along a numeric axis at most (fewer when fewer distinct values were seen)."""
+Point = tuple[object, object, float]
+"""A trial in the grid: its x value, its y value, its metric."""
 
 
 class Statistic(StrEnum):
@@ -29,11 +34,18 @@ class Bins:
 
     axis: PlotAxis
     count: int
+    kept: tuple[Any, ...] | None = None
+    """A categorical axis with more categories than bins: the categories with a bin of their
+    own, in the axis's order, the rest sharing the last bin ("other"); None: a bin per category."""
+    _kept_bins: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def index(self, value: object) -> int | None:
         """The bin `value` falls in (None: it has no place on the axis)."""
         if self.axis.is_categorical:
-            return self.axis.slot(value)
+            slot = self.axis.slot(value)
+            if slot is None or self.kept is None:
+                return slot
+            return self._kept_bins.get(category_key(value), self.count - 1)
         share = self.axis.share(value)
         if share is None:
             return None
@@ -43,13 +55,36 @@ class Bins:
         """A numeric bin's lower and upper value."""
         return self.axis.value_at(index / self.count), self.axis.value_at((index + 1) / self.count)
 
+    @property
+    def grouped(self) -> int:
+        """How many categories share the last bin, "other" (0: each has a bin of its own)."""
+        return 0 if self.kept is None else len(self.axis.categories) - len(self.kept)
+
+    def category(self, index: int) -> Any:
+        """The category of bin `index` of a categorical axis (the last bin may be "other")."""
+        return self.axis.categories[index] if self.kept is None else self.kept[index]
+
 
 def bins_for(axis: PlotAxis, values: Iterable[object], most: int = MOST_BINS) -> Bins:
-    """A bin per category, else at most `most` bins, no more than distinct `values` were seen."""
+    """A bin per category while there are at most `most` (else the `most - 1` most frequent
+    among `values` and "other"); on a numeric axis at most `most` bins, no more than distinct
+    `values` were seen."""
     if axis.is_categorical:
-        return Bins(axis, len(axis.categories))
+        if len(axis.categories) <= max(2, most):
+            return Bins(axis, len(axis.categories))
+        return _grouped(axis, values, max(2, most))
     distinct = {category_key(value) for value in values if axis.share(value) is not None}
     return Bins(axis, max(1, min(most, len(distinct))))
+
+
+def _grouped(axis: PlotAxis, values: Iterable[object], count: int) -> Bins:
+    """`count - 1` bins for the most frequent categories (the earlier one on a tie), one for the
+    rest."""
+    seen = Counter(slot for value in values if (slot := axis.slot(value)) is not None)
+    slots = sorted(range(len(axis.categories)), key=lambda slot: (-seen[slot], slot))
+    kept = sorted(slots[: count - 1])
+    bins = {category_key(axis.categories[slot]): index for index, slot in enumerate(kept)}
+    return Bins(axis, count, tuple(axis.categories[slot] for slot in kept), bins)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +140,24 @@ def heat_grid(
         for key, values in groups.items()
     }
     return HeatGrid(x, y, cells, maximize)
+
+
+@dataclass(frozen=True, slots=True)
+class PairPoints:
+    """The trials of a heat grid before binning: the grid is cut to the room it has."""
+
+    x: PlotAxis
+    y: PlotAxis
+    points: tuple[Point, ...]
+    maximize: bool
+
+    def grid(self, most_x: int = MOST_BINS, most_y: int = MOST_BINS) -> HeatGrid:
+        """The grid of at most `most_x` columns and `most_y` rows (a numeric axis at most
+        `MOST_BINS`)."""
+        x_bins = self._bins(self.x, [x for x, _, _ in self.points], most_x)
+        y_bins = self._bins(self.y, [y for _, y, _ in self.points], most_y)
+        return heat_grid(self.points, x_bins, y_bins, maximize=self.maximize)
+
+    @staticmethod
+    def _bins(axis: PlotAxis, values: list[object], most: int) -> Bins:
+        return bins_for(axis, values, most if axis.is_categorical else min(MOST_BINS, most))

@@ -1,8 +1,10 @@
-"""Parallel coordinates: an axis per hyperparameter and the metric's last, each trial a line
-through its values, ranked by its best metric; and which axes fit a width, page by page."""
+"""Parallel coordinates: an axis per hyperparameter and one for the metric, each trial a line
+through its values to its best value of the metric, ranked by it; and which axes fit a width,
+page by page."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +34,8 @@ class TrialLine:
 
     trial_id: str
     shares: tuple[float | None, ...]
-    """0 (bottom) to 1 (top) on each axis, the metric's last; None where it has no value."""
+    """0 (bottom) to 1 (top) on each axis, the metric's (the trial's best value) last; None where
+    it has no value."""
     quality: float
     """0 for the sweep's worst metric, 1 for its best, whatever the mode."""
     rank: int | None
@@ -101,10 +104,13 @@ def params_per_page(width: int) -> int:
 
 
 def axis_pages(param_count: int, width: int) -> list[range]:
-    """The hyperparameter axes of each page, in order (the metric's axis is on every page)."""
-    per_page = params_per_page(width)
-    starts = range(0, param_count, per_page)
-    return [range(start, min(param_count, start + per_page)) for start in starts] or [range(0)]
+    """The hyperparameter axes of each page, in order (the metric's axis is on every page): as
+    few pages as fit `width`, as even as can be (8 axes on two pages: 4 and 4, not 7 and 1)."""
+    if param_count == 0:
+        return [range(0)]
+    pages = math.ceil(param_count / params_per_page(width))
+    cuts = [round(page * param_count / pages) for page in range(pages + 1)]
+    return [range(start, end) for start, end in itertools.pairwise(cuts)]
 
 
 def axis_columns(axis_count: int, width: int) -> list[int]:

@@ -55,6 +55,13 @@ def _most_dots(cells: npt.NDArray[np.intp], lines: int) -> npt.NDArray[np.intp]:
     return np.take_along_axis(cells, best, axis=-1)[..., 0]
 
 
+def dot_row(height: float, rows: int) -> int:
+    """The dot row (0 at the top) that `rasterize` draws a vertex at `height` in: what a label
+    beside the vertex must share; its cell row is this // 4."""
+    clipped = np.clip(np.float32(height), 0, 4 * rows - 1)
+    return int(np.rint(clipped))
+
+
 _Dots = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]
 
 
@@ -93,7 +100,8 @@ def _segment(
     """The dots of one group's segments from x0 to x0 + width, `steps` steps each."""
     along = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
     dot_x = np.rint(x0 + width * along).astype(np.intp)
-    dot_y = np.rint(start[:, None] + (end - start)[:, None] * along).astype(np.intp)
+    # Weighted so that each end is drawn exactly where `dot_row` puts it.
+    dot_y = np.rint(start[:, None] * (1 - along) + end[:, None] * along).astype(np.intp)
     pixels = dot_y * (2 * columns) + dot_x
     lines = np.broadcast_to(which[:, None], dot_y.shape)
     return pixels.ravel(), lines.ravel()

@@ -19,9 +19,10 @@ def health_policy(meta: Mapping[str, Any], metrics: Iterable[tuple[str, str]]) -
 
 
 def note_flag(records: Mapping[str, TrialRecord], event: Event) -> bool:
-    """Fold a `trial_flagged` event in; returns whether the trial's row changed."""
+    """Fold a `trial_health` event in; returns whether the trial's row changed."""
     record = records.get(event.trial_id or "")
-    if record is None or not record.health.note(event.data.get("rule"), event.data.get("reason")):
+    data = event.data
+    if record is None or not record.health.note(data.get("health"), data.get("reason")):
         return False
     record.row = None
     return True

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from tuneterm.domain.sweep.rows import TrialRecord
+from tuneterm.domain.sweep.rows import FLAGGED, TrialRecord
 
 if TYPE_CHECKING:  # the parser is loaded when a filter is first typed, not at start
     from tuneterm.domain.filter import TrialFilter
@@ -75,12 +75,22 @@ def shown_test(params: OrderParams, primary: str, now: float) -> Shown:
     """What shows a record under `params`' state filter and expression (None: everything);
     `primary` names the sweep's first metric, `now` is the time runtimes are measured to."""
     state_filter, where = params[2], params[3]
+    in_state = _state_test(state_filter)
     if where is None:
-        return None if state_filter is None else (lambda r: r.category == state_filter)
+        return in_state
     matches = where.matches
-    if state_filter is None:
+    if in_state is None:
         return lambda r: matches(r.snapshot(), primary, now)
-    return lambda r: r.category == state_filter and matches(r.snapshot(), primary, now)
+    return lambda r: in_state(r) and matches(r.snapshot(), primary, now)
+
+
+def _state_test(state_filter: str | None) -> Shown:
+    """What shows a record in `state_filter`'s category (FLAGGED: one a health rule flags)."""
+    if state_filter is None:
+        return None
+    if state_filter == FLAGGED:
+        return lambda r: r.health.rule is not None
+    return lambda r: r.category == state_filter
 
 
 def filtered_key(key_of: KeyFunction, record: TrialRecord, shown: Shown) -> Any:

@@ -25,6 +25,8 @@ CATEGORIES = (
     "rule",
 )
 """What `SweepState.counts()` counts and `order(state_filter=...)` filters by."""
+FLAGGED = "flagged"
+"""The state filter of the trials a health rule flags, whatever their category."""
 
 PENDING_LABELS = {
     ControlAction.STOP: "stopping…",

@@ -146,7 +146,7 @@ class SweepState:
         elif kind == EventKind.CONTROL_RESOLVED:
             self._resolve(event, changed)
             return
-        elif kind == EventKind.TRIAL_FLAGGED and not note_flag(self._records, event):
+        elif kind == EventKind.TRIAL_HEALTH and not note_flag(self._records, event):
             return
         else:
             return

@@ -8,6 +8,7 @@ meanwhile.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -97,8 +98,11 @@ class EventSource(Protocol):
         plain Ray Tune directories."""
         ...
 
-    def latest_resource_samples(self) -> dict[str, ResourceSample]:
-        """Each trial's newest resource sample, by trial id (for table columns)."""
+    def latest_resource_samples(
+        self, trial_ids: Iterable[str] | None = None
+    ) -> dict[str, ResourceSample]:
+        """Each trial's newest resource sample (of `trial_ids`, else of every trial), by trial id
+        (for table columns: pass the running trials, one indexed look-up each)."""
         ...
 
     def output_paths(self, trial_id: str) -> tuple[Path, Path] | None:

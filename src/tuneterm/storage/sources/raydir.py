@@ -11,6 +11,7 @@ trial the scheduler stopped shows so; without it, the metric and mode are guesse
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,7 +181,9 @@ class RayDirSource:
         """Always none: Ray Tune records no resource use per trial."""
         return []
 
-    def latest_resource_samples(self) -> dict[str, ResourceSample]:
+    def latest_resource_samples(
+        self, trial_ids: Iterable[str] | None = None
+    ) -> dict[str, ResourceSample]:
         return {}
 
     def output_paths(self, trial_id: str) -> tuple[Path, Path] | None:

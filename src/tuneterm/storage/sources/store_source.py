@@ -8,6 +8,7 @@ never holds up polling.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from tuneterm.domain.sweep.metrics import objectives_of
 from tuneterm.domain.trial import Result
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.liveness import driver_alive, effective_status
-from tuneterm.storage.metric_vectors import tail_metrics
 from tuneterm.storage.notebook import hypothesis_entries
+from tuneterm.storage.result_metrics import tail_metrics
 from tuneterm.storage.samples import latest_resource_samples, resource_samples
 from tuneterm.storage.store import Store
 from tuneterm.storage.trial_output import output_paths
@@ -112,8 +113,10 @@ class StoreSource:
     def resource_samples(self, trial_id: str, since: float | None = None) -> list[ResourceSample]:
         return resource_samples(self._store, trial_id, since)
 
-    def latest_resource_samples(self) -> dict[str, ResourceSample]:
-        return latest_resource_samples(self._store)
+    def latest_resource_samples(
+        self, trial_ids: Iterable[str] | None = None
+    ) -> dict[str, ResourceSample]:
+        return latest_resource_samples(self._store, trial_ids)
 
     def output_paths(self, trial_id: str) -> tuple[Path, Path]:
         """`EXPERIMENT/logs/<trial_id>/stdout` and `stderr`, where the driver writes them."""

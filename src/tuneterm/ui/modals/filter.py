@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -44,6 +45,14 @@ def names_text(names: Sequence[str]) -> Text:
     text = Text("names: ", style="dim")
     text.append(one_line(", ".join([*usable, *BUILTIN_NAMES]), NAMES_SHOWN))
     return text
+
+
+class ReportedMetricsRead(Message):
+    """The metrics the trials report were read (off the UI thread)."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        super().__init__()
+        self.names = names
 
 
 class FilterModal(ModalScreen[FilterChoice | None]):
@@ -80,12 +89,22 @@ class FilterModal(ModalScreen[FilterChoice | None]):
         ),
     ]
 
-    def __init__(self, text: str, names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        text: str,
+        names: Sequence[str],
+        read_reported: Callable[[], Collection[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.text = text
         """The expression in force, to edit."""
         self.names = list(names)
         """The sweep's hyperparameters and metrics."""
+        self.read_reported = read_reported
+        """Reads the names of the metrics the trials report (on a worker); None: unknown."""
+        self.reported: frozenset[str] = frozenset()
+        """Metrics the trials report that are not among `names`, once read: naming one is
+        refused with how to make it a metric of the sweep."""
         self.error: FilterError | None = None
         """Why the last expression submitted was refused."""
 
@@ -107,6 +126,24 @@ class FilterModal(ModalScreen[FilterChoice | None]):
         field = self.query_one("#filter-input", Input)
         field.focus()
         field.cursor_position = len(field.value)
+        if self.read_reported is not None:
+            self._read_reported()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="filter-names",
+        description="Reading the metrics the trials report",
+    )
+    def _read_reported(self) -> None:
+        if self.read_reported is not None:
+            names = frozenset(self.read_reported()).difference(self.names)
+            self.post_message(ReportedMetricsRead(names))
+
+    @on(ReportedMetricsRead)
+    def _reported_read(self, message: ReportedMetricsRead) -> None:
+        self.reported = message.names
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -116,7 +153,7 @@ class FilterModal(ModalScreen[FilterChoice | None]):
             self.dismiss(FilterChoice(None))
             return
         try:
-            where = compile_filter(text, self.names)
+            where = compile_filter(text, self.names, self.reported)
         except FilterError as error:
             self._refused(error)
             return

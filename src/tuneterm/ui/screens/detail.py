@@ -20,6 +20,7 @@ from tuneterm.domain.data_reader import reader_caption
 from tuneterm.domain.hypotheses.notebook import Note
 from tuneterm.domain.journal.markdown import when
 from tuneterm.domain.ray_result import ITERATION, TIME_THIS_ITER, TIME_TOTAL
+from tuneterm.domain.status import EndReason
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import duration, one_line, printable
@@ -27,7 +28,11 @@ from tuneterm.domain.trial import Result
 from tuneterm.ui.format import metric_text
 from tuneterm.ui.messages import TrialNotesLoaded, TrialResultsLoaded
 from tuneterm.ui.pacing import Pacer
+from tuneterm.ui.trial_readers import TrialReaders
 from tuneterm.ui.widgets.chart import Chart, Figure, Series
+from tuneterm.ui.widgets.output_pane import OutputPane
+from tuneterm.ui.widgets.resource_panel import ResourcePanel
+from tuneterm.ui.widgets.trial_line import HEALTH_MARK
 from tuneterm.ui.worker_errors import notify_failure
 
 RAY_TIMING = (TIME_THIS_ITER, TIME_TOTAL)
@@ -93,6 +98,9 @@ def summary_text(row: TrialRow, metric: str, now: float) -> Text:
         f"\n{printable(metric)}: last {metric_text(row.last_metric)}, "
         f"best {metric_text(row.best_metric)}"
     )
+    if row.health is not None:
+        stopped = f" (stopped by rule: {row.health_rule})" if row.reason is EndReason.RULE else ""
+        text.append(f"\n{HEALTH_MARK} {printable(row.health)}{stopped}", style="bold red")
     return text
 
 
@@ -129,6 +137,13 @@ class TrialDetailScreen(Screen[None]):
             show=False,
             tooltip="Scroll up (also the up arrow)",
         ),
+        Binding(
+            "o",
+            "toggle_output",
+            "Output",
+            id="detail-output",
+            tooltip="The trial's stdout and stderr, followed live (o or escape: back)",
+        ),
     ]
 
     def __init__(
@@ -139,8 +154,10 @@ class TrialDetailScreen(Screen[None]):
         clock: Callable[[], float],
         *,
         load_notes: NoteLoader | None = None,
+        readers: TrialReaders | None = None,
     ) -> None:
         super().__init__()
+        self._readers = readers
         self.trial_id = trial_id
         self._load_notes = load_notes
         self.notes_shown: list[Note] | None = None
@@ -158,6 +175,9 @@ class TrialDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         row = self._row()
+        readers = self._readers
+        samples = readers.resource_samples if readers else None
+        yield ResourcePanel(self.trial_id, samples, id="detail-resources")
         with VerticalScroll(id="detail-body"):
             yield Static(summary_text(row, self.state.metric, self._clock()), id="detail-summary")
             yield Static(config_text(row.config), id="detail-config", classes="section")
@@ -169,6 +189,9 @@ class TrialDetailScreen(Screen[None]):
             )
             if row.error:
                 yield self._error_section(row.error)
+        output = OutputPane(self.trial_id, readers.output_paths if readers else None)
+        output.display = False
+        yield output
         yield Footer(compact=True)
 
     @staticmethod
@@ -211,6 +234,11 @@ class TrialDetailScreen(Screen[None]):
         notes = self.query_one("#detail-notes", Static)
         notes.display = bool(message.notes)
         notes.update(notes_text(message.notes))
+
+    @on(OutputPane.Closed)
+    def action_toggle_output(self) -> None:
+        """Show the output pane in place of the rest, or the rest again."""
+        self.query_one("#detail-body").display = not self.query_one(OutputPane).toggle()
 
     def action_scroll_detail(self, direction: int) -> None:
         body = self.query_one("#detail-body", VerticalScroll)

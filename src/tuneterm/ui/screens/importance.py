@@ -1,9 +1,10 @@
 """`ImportanceScreen`: each hyperparameter's share of the variance of the sweep's metric, as bars,
-recomputed off the UI thread as trials finish (scikit-learn is imported there, never before)."""
+recomputed off the UI thread as trials finish (scikit-learn is imported there, never before). It
+rests on the finished trials the table's filters keep, and says how many of how many."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -14,9 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.message import Message
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tuneterm.domain.config.space import Param
@@ -27,17 +27,17 @@ from tuneterm.domain.importance import (
     Importance,
     bar,
     finished_samples,
+    fit_text,
     percent,
     summary,
 )
 from tuneterm.domain.sweep.state import SweepState
-from tuneterm.domain.text import printable
+from tuneterm.domain.text import one_line, printable
 from tuneterm.ui.format import fit
-from tuneterm.ui.pacing import Pacer
+from tuneterm.ui.screens.live_plot import FILTER_SHOWN, Describe, Keep, LivePlotScreen, no_filter
+from tuneterm.ui.widgets.metrics_line import ARROWS
 from tuneterm.ui.worker_errors import notify_failure
 
-RECOMPUTE_INTERVAL = 1.0
-"""Seconds between two computations at most, while trials finish."""
 NAME_WIDTH = 24
 """Cells of a hyperparameter's name at most; a longer one is cut with …."""
 PERCENT_WIDTH = 7
@@ -49,10 +49,13 @@ ConfigLoader = Callable[[], ExperimentConfig | None]
 
 @dataclass
 class ImportanceComputed(Message):
-    """The screen's worker computed the shares for `finished` finished trials."""
+    """The screen's worker computed the shares for `finished` of the sweep's `everyone`
+    finished trials (those the filters described by `where` keep)."""
 
     importance: Importance
     finished: int
+    everyone: int
+    where: str
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ImportanceComputed)
@@ -97,15 +100,11 @@ class ShareBars(Widget):
         return text
 
 
-class ImportanceScreen(Screen[None]):
+class ImportanceScreen(LivePlotScreen):
     """The shares, the trials they rest on, how well the forest fits; "too few trials" until
     `MIN_TRIALS` have finished."""
 
     DEFAULT_CSS = """
-    ImportanceScreen #importance-title {
-        height: 1;
-        background: $panel;
-    }
     ImportanceScreen #importance-body {
         height: 1fr;
         padding: 1 0 0 0;
@@ -121,9 +120,14 @@ class ImportanceScreen(Screen[None]):
         ),
     ]
 
-    def __init__(self, state: SweepState, load_config: ConfigLoader) -> None:
-        super().__init__()
-        self.state = state
+    def __init__(
+        self,
+        state: SweepState,
+        load_config: ConfigLoader,
+        keep: Keep | None = None,
+        describe: Describe = no_filter,
+    ) -> None:
+        super().__init__(state, keep, describe)
         self._load_config = load_config
         self.space: tuple[Param, ...] | None = None
         """The search space, once read (None without a recorded config: a plain Ray Tune
@@ -134,31 +138,34 @@ class ImportanceScreen(Screen[None]):
         self.finished_shown = -1
         """The finished trials the shown importance rests on (-1: none shown yet)."""
         self._computing = False
-        self._attempted = -1
-        """The finished trials the last computation was started for (worker thread only)."""
-        self._pacer = Pacer(RECOMPUTE_INTERVAL)
+        self._attempted: tuple[int, int, str] | None = None
+        """The finished trials (kept, in all) and the filter the last computation was started
+        for (worker thread only)."""
 
-    def compose(self) -> ComposeResult:
-        yield Static(self._title(), id="importance-title")
+    def body(self) -> ComposeResult:
         with VerticalScroll(id="importance-body"):
             yield ShareBars(id="importance-bars")
             yield Static(Text(" computing…", style="italic"), id="importance-notes")
-        yield Footer(compact=True)
 
-    def _title(self) -> Text:
-        text = Text(" Hyperparameter importance", style="bold")
+    def redraw(self) -> None:
         metric = printable(self.state.metric, escape_layout=True)
-        text.append(f"   {metric} ({self.state.mode}), each finished trial's best", style="dim")
-        if len(self.state.metrics) > 1:
-            text.append(" (the first metric)", style="dim")
-        return text
+        first = " (the first metric)" if len(self.state.metrics) > 1 else ""
+        arrow = metric + ARROWS.get(self.state.mode, "")
+        long = f"{metric} ({self.state.mode}), each finished trial's best{first}"
+        self.title_bar.show(
+            _title("Hyperparameter importance   ", long),
+            _title("Importance  ", long),
+            _title("Importance  ", f"{arrow}, each trial's best{first.replace(' the ', ' ')}"),
+            _title("Importance  ", arrow),
+        )
 
     def on_mount(self) -> None:
-        self._start()
+        super().on_mount()
+        self.reload()
 
-    def _start(self) -> None:
+    def reload(self) -> None:
         self._computing = True
-        self._compute()
+        self._compute(self.where())
 
     @work(
         thread=True,
@@ -167,18 +174,18 @@ class ImportanceScreen(Screen[None]):
         group="importance",
         description="Weigh the hyperparameters' importance",
     )
-    def _compute(self) -> None:
-        self._pacer.loaded()
+    def _compute(self, where: str) -> None:
         with self.state.lock:
             rows, tuned, metric = self.state.rows(), self.state.tuned, self.state.metric
-        finished = len(finished_samples(rows))
-        if finished == self._attempted:
+            kept = self.kept_rows()
+        finished, everyone = len(finished_samples(kept)), len(finished_samples(rows))
+        if (finished, everyone, where) == self._attempted:
             return
-        self._attempted = finished  # a failure is not retried until another trial finishes
+        self._attempted = (finished, everyone, where)  # a failure is not retried until it changes
         from tuneterm.analysis.importance import importance
 
-        result = importance(rows, self._search_space(), metric, names=tuned)
-        self.post_message(ImportanceComputed(result, finished))
+        result = importance(kept, self._search_space(), metric, names=tuned)
+        self.post_message(ImportanceComputed(result, finished, everyone, where))
 
     def _search_space(self) -> tuple[Param, ...] | None:
         """The config's search space, read once (on the worker thread)."""
@@ -192,7 +199,8 @@ class ImportanceScreen(Screen[None]):
     def _computed(self, message: ImportanceComputed) -> None:
         self.importance, self.finished_shown = message.importance, message.finished
         self.query_one("#importance-bars", ShareBars).show(message.importance.shares)
-        self.query_one("#importance-notes", Static).update(notes_text(message.importance))
+        notes = notes_text(message.importance, message.everyone, message.where)
+        self.query_one("#importance-notes", Static).update(notes)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "importance" or not event.worker.is_finished:
@@ -207,23 +215,25 @@ class ImportanceScreen(Screen[None]):
 
     # -- live -------------------------------------------------------------------------------------
 
-    def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
-        self._pacer.pending = True
-
     def flush(self) -> None:
-        """Recompute (at most once per `RECOMPUTE_INTERVAL`, one computation at a time) if trials
-        changed; the worker skips the forest unless the number of finished trials did."""
-        if not self._computing and self._pacer.due(self):
-            self._start()
-
-    def on_screen_resume(self) -> None:
-        self.flush()
+        """Recompute (at most once per `REDRAW_INTERVAL`, one computation at a time) if trials
+        changed; the worker skips the forest unless the finished trials or the filter did."""
+        if not self._computing:
+            super().flush()
 
 
-def notes_text(result: Importance) -> Text:
-    """Under the bars: what they rest on and how they were computed, or why there are none."""
+def _title(name: str, about: str) -> Text:
+    return Text.assemble((f" {name}", "bold"), (about, "dim"))
+
+
+def notes_text(result: Importance, everyone: int | None = None, where: str = "") -> Text:
+    """Under the bars: what they rest on (`result.trials` of the sweep's `everyone` finished
+    trials, those the filter `where` keeps) and how they were computed, or why there are none."""
+    among = _among(result.trials, everyone, where)
     if result.reason:
         text = Text(result.reason, style="bold yellow")
+        if among:
+            text.append(f" ({among.strip()})", style="yellow")
         if result.trials < MIN_TRIALS:
             text.append(
                 f"\n\nShares appear once {MIN_TRIALS} trials have finished with a value of the "
@@ -231,8 +241,16 @@ def notes_text(result: Importance) -> Text:
                 style="dim",
             )
         return text
-    line = summary(result)
+    line = f"from {result.trials}{among} finished trials; {fit_text(result.fit)}"
+    line = line if among else summary(result)
     text = Text(line[:1].upper() + line[1:] + ".")
     text.append(f"\n\nShare of the variance explained: {METHOD}.", style="dim")
     text.append("\nRecomputed as trials finish.", style="dim")
     return text
+
+
+def _among(trials: int, everyone: int | None, where: str) -> str:
+    """ " of 21 (filter: lr < 1e-3)" while a filter leaves trials out; "" otherwise."""
+    if not where or everyone is None:
+        return ""
+    return f" of {everyone} (filter: {one_line(where, FILTER_SHOWN)})"

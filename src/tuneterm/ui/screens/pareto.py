@@ -2,42 +2,41 @@
 
 A scatter of every trial on two metrics: the trials no other trial beats on all the sweep's metrics
 at once (domain.pareto) are marked and joined by the front line, the others dimmed; under it, the
-front's trials with each metric and their hyperparameters. Values are each trial's last reported
-value of each metric. It shows the trials the table shows (its filter).
+front's trials with each metric and their hyperparameters (columns that do not fit scroll with
+←/→). Values are each trial's last reported value of each metric, one consistent vector per trial
+(the other views use each trial's best value of the first metric); the legend says so. It shows
+the trials the table shows (its filter).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Static
 
 from tuneterm.domain.pareto import pareto_front
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import printable
-from tuneterm.ui.format import compact_value, fit, metric_text
-from tuneterm.ui.pacing import Pacer
+from tuneterm.ui.format import compact_value, metric_text
+from tuneterm.ui.screens.live_plot import Describe, Keep, LivePlotScreen, no_filter, nothing_to_show
 from tuneterm.ui.widgets.chart import Chart, Figure, Series
+from tuneterm.ui.widgets.front_table import FrontTable
 from tuneterm.ui.widgets.metrics_line import ARROWS
 
-REDRAW_INTERVAL = 1.0
 FRONT_STYLE = "bold green"
 LINE_STYLE = "green"
 DOMINATED_STYLE = "bright_black"
 FRONT_MARKER = "●"
 DOMINATED_MARKER = "·"
-MOST_CELLS = 16
-"""Cells of a column in the list of the front at most; a longer name or value is cut with …."""
+VALUES_NOTE = "each trial's last report"
+"""What the legend says of the values plotted."""
 ONE_METRIC_HINT = 'Weigh several with [experiment] metrics = { val_loss = "min" } in the config'
 
 Objective = tuple[str, str]
@@ -63,10 +62,10 @@ class ParetoData:
         return tuple(row.value(name, primary) for name, _ in self.metrics)
 
 
-def pareto_data(state: SweepState, keep: Callable[[TrialRow], bool]) -> ParetoData:
+def pareto_data(state: SweepState, keep: Keep | None) -> ParetoData:
     with state.lock:
         rows, metrics, tuned = state.rows(), state.metrics, list(state.tuned)
-    kept = [row for row in rows if keep(row)]
+    kept = [row for row in rows if keep is None or keep(row)]
     primary = metrics[0][0]
     points = [(row.trial_id, [row.value(name, primary) for name, _ in metrics]) for row in kept]
     front = frozenset(pareto_front(points, [mode for _, mode in metrics]))
@@ -84,7 +83,11 @@ def labelled(objective: Objective) -> str:
     return printable(name) + ARROWS.get(mode, "")
 
 
-def front_figure(data: ParetoData, pair: tuple[int, int]) -> Figure:
+def front_figure(
+    data: ParetoData,
+    pair: tuple[int, int],
+    empty_text: str = "no trial has reported these two metrics yet",
+) -> Figure:
     """The scatter of metric `pair[0]` (x) against `pair[1]` (y)."""
     shown = _points(data, pair)
     front = [(x, y) for trial_id, x, y in shown if trial_id in data.front]
@@ -99,7 +102,7 @@ def front_figure(data: ParetoData, pair: tuple[int, int]) -> Figure:
         series,
         x_label=labelled(data.metrics[pair[0]]),
         legend=_legend(len(front), len(others), len(data.metrics) > 2),
-        empty_text="no trial has reported these two metrics yet",
+        empty_text=empty_text,
     )
 
 
@@ -135,6 +138,7 @@ def _legend(on_front: int, dominated: int, several_pairs: bool) -> list[tuple[st
         (f"{FRONT_MARKER} on the front ({on_front})", FRONT_STYLE),
         (f"{DOMINATED_MARKER} dominated ({dominated})", DOMINATED_STYLE),
         (line, LINE_STYLE),
+        (VALUES_NOTE, "dim"),
     ]
 
 
@@ -145,42 +149,26 @@ def front_rows(data: ParetoData) -> list[TrialRow]:
     return sorted(on_front, key=lambda row: sign * (row.last_metric or 0.0))
 
 
-def front_table(data: ParetoData) -> Text:
-    """One line per trial on the front: its id, each metric, its hyperparameters."""
-    rows = front_rows(data)
+def front_table(data: ParetoData) -> tuple[list[str], list[list[str]], list[bool]]:
+    """The list of the front: the titles, one line per trial (its id, each metric, its
+    hyperparameters), and which columns are right-aligned (the metrics)."""
     cells = [
         [printable(row.trial_id)]
         + [metric_text(value) for value in data.vector(row)]
         + [compact_value(row.config.get(name)) for name in data.tuned]
-        for row in rows
+        for row in front_rows(data)
     ]
     titles = ["trial"] + [labelled(m) for m in data.metrics] + [printable(n) for n in data.tuned]
-    widths = [
-        min(MOST_CELLS, max(cell_len(line[column]) for line in [titles, *cells]))
-        for column in range(len(titles))
-    ]
     right = [0 < column <= len(data.metrics) for column in range(len(titles))]
-    lines = [_table_line(titles, widths, right, "bold")]
-    lines += [_table_line(line, widths, right, "") for line in cells]
-    text = Text("\n").join(lines)
-    text.no_wrap = True
-    return text
+    return titles, cells, right
 
 
-def _table_line(cells: list[str], widths: list[int], right: list[bool], style: str) -> Text:
-    line = Text()
-    for cell, width, to_right in zip(cells, widths, right, strict=True):
-        line.append(" " + fit(cell, width, right=to_right) + " ", style=style)
-    return line
-
-
-class ParetoScreen(Screen[None]):
+class ParetoScreen(LivePlotScreen):
     """The Pareto front of the sweep's metrics; `m` shows the next pair, `s` swaps the axes."""
 
     DEFAULT_CSS = """
     ParetoScreen #pareto-chart { height: 1fr; min-height: 8; }
     ParetoScreen #pareto-list-box { height: auto; max-height: 45%; }
-    ParetoScreen #pareto-list { width: auto; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -201,29 +189,39 @@ class ParetoScreen(Screen[None]):
             id="swap-pareto-axes",
             tooltip="Swap the two metrics between the x and y axes",
         ),
+        Binding(
+            "left",
+            "scroll_columns(-1)",
+            "Columns left",
+            id="pareto-columns-left",
+            show=False,
+            tooltip="The list of the front: show the column left of those shown",
+        ),
+        Binding(
+            "right",
+            "scroll_columns(1)",
+            "Columns",
+            id="pareto-columns-right",
+            key_display="←→",
+            tooltip="The list of the front: show the column right of those shown, when it is "
+            "too wide",
+        ),
     ]
 
-    def __init__(self, state: SweepState, keep: Callable[[TrialRow], bool]) -> None:
-        super().__init__()
-        self.state = state
-        self.keep = keep
-        """The table's filter: the view shows the trials the table shows."""
+    def __init__(
+        self, state: SweepState, keep: Keep | None = None, describe: Describe = no_filter
+    ) -> None:
+        super().__init__(state, keep, describe)
         self.data = pareto_data(state, keep)
         self.pair_index = 0
         """Which of `axis_pairs` is plotted."""
         self.swapped = False
         """Whether the pair's second metric is on the x axis."""
-        self._pacer = Pacer(REDRAW_INTERVAL)
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="pareto-title")
+    def body(self) -> ComposeResult:
         yield Chart(id="pareto-chart")
         with VerticalScroll(id="pareto-list-box"):
-            yield Static(id="pareto-list")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self._draw()
+            yield FrontTable(id="pareto-list")
 
     @property
     def pair(self) -> tuple[int, int] | None:
@@ -234,36 +232,47 @@ class ParetoScreen(Screen[None]):
         x, y = pairs[self.pair_index % len(pairs)]
         return (y, x) if self.swapped else (x, y)
 
-    def _draw(self) -> None:
-        self._pacer.loaded()
-        self.query_one("#pareto-title", Static).update(self._title())
+    def reload(self) -> None:
+        self.data = pareto_data(self.state, self.keep)
+
+    def redraw(self) -> None:
+        self.title_bar.show(*self._titles())
         chart = self.query_one("#pareto-chart", Chart)
         pair = self.pair
         chart.display = pair is not None
         if pair is not None:
-            chart.show(front_figure(self.data, pair))
-        self.query_one("#pareto-list", Static).update(self._list())
+            chart.show(front_figure(self.data, pair, self._nothing("these two metrics")))
+        self._show_list()
 
-    def _title(self) -> Text:
+    def _nothing(self, what: str) -> str:
+        return nothing_to_show(self.data.total, len(self.data.rows), self.where(), what)
+
+    def _titles(self) -> list[Text]:
+        """The title, longest wording first."""
         pair, data = self.pair, self.data
         if pair is None:
-            text = Text(f" One metric, {labelled(data.metrics[0])}: ", style="bold")
-            return text.append("its Pareto front is the best trial", style="bold")
+            one = f" One metric, {labelled(data.metrics[0])}"
+            return [Text(f"{one}: its Pareto front is the best trial", style="bold")]
         x, y = (labelled(data.metrics[index]) for index in pair)
-        text = Text(f" Pareto front: {y} against {x}", style="bold")
-        text.append(f"  {len(data.front)} of {len(data.rows)} trials on it")
-        if len(data.rows) < data.total:
-            text.append(f" (filtered from {data.total})", style="italic")
-        return text
+        on, kept = len(data.front), len(data.rows)
+        base = f" Pareto front: {y} against {x}  {on} of {kept} trials on it"
+        filtered = f" (filtered from {data.total})" if kept < data.total else ""
+        wordings = [
+            Text(base + filtered, style="bold"),
+            Text(base, style="bold"),
+            Text(f" Pareto: {y} vs {x}, {on} of {kept} on it", style="bold"),
+            Text(f" Pareto: {y} vs {x}", style="bold"),
+        ]
+        return self.with_filter(wordings)
 
-    def _list(self) -> Text:
-        data = self.data
+    def _show_list(self) -> None:
+        table, data = self.query_one("#pareto-list", FrontTable), self.data
         if not data.front:
-            return Text(" No trial has reported every metric yet.", style="italic")
-        text = front_table(data)
-        if len(data.metrics) == 1:
-            return Text("\n").join([text, Text(" " + ONE_METRIC_HINT, style="dim")])
-        return text
+            text = self._nothing("every metric")
+            table.show_message(Text(f" {text[:1].upper()}{text[1:]}.", style="italic"))
+            return
+        hint = Text(" " + ONE_METRIC_HINT, style="dim") if len(data.metrics) == 1 else None
+        table.show(*front_table(data), note=hint)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`m` needs three metrics (more than one pair), `s` two."""
@@ -273,23 +282,11 @@ class ParetoScreen(Screen[None]):
     def action_cycle_metrics(self) -> None:
         self.pair_index = (self.pair_index + 1) % max(1, len(axis_pairs(len(self.data.metrics))))
         self.swapped = False
-        self._draw()
+        self.redraw()
 
     def action_swap_axes(self) -> None:
         self.swapped = not self.swapped
-        self._draw()
+        self.redraw()
 
-    # -- live -----------------------------------------------------------------------------------
-
-    def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
-        self._pacer.pending = True
-
-    def flush(self) -> None:
-        """Redraw from a fresh copy of the sweep, at most once per `REDRAW_INTERVAL`."""
-        if not self._pacer.due(self):
-            return
-        self.data = pareto_data(self.state, self.keep)
-        self._draw()
-
-    def on_screen_resume(self) -> None:
-        self.flush()
+    def action_scroll_columns(self, step: int) -> None:
+        self.query_one("#pareto-list", FrontTable).scroll_columns(step)

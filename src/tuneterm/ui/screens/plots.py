@@ -1,33 +1,34 @@
-"""`PlotScreen`: the final metric against a hyperparameter, every trial's learning curve, and
-the heat grid of the metric over two hyperparameters; `v` goes from one view to the next."""
+"""`PlotScreen`: each trial's best value of the metric against a hyperparameter, every trial's
+learning curve, and the heat grid of the metric over two hyperparameters; `v` goes from one view
+to the next."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static
 
 from tuneterm.domain.plots.grid import Statistic
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import printable
-from tuneterm.ui.pacing import Pacer
 from tuneterm.ui.plot_figures import (
     PlotData,
-    categorical_params,
+    colour_candidates,
     curves_figure,
-    pair_grid,
+    pair_points,
     param_names,
     rung_iterations,
     scatter_figure,
+    sweep_params,
     wants_log,
-    x_params,
+    x_candidates,
 )
+from tuneterm.ui.screens.live_plot import Describe, Keep, no_filter, nothing_to_show
 from tuneterm.ui.screens.search_space import ConfigReader, SpaceScreen
 from tuneterm.ui.widgets.chart import Chart, Figure
 from tuneterm.ui.widgets.heat_grid import PairGrid
@@ -45,7 +46,6 @@ __all__ = [
 MOST_CURVES = 100
 """Learning curves drawn at most (the best ones): drawing is Python work per point."""
 MOST_POINTS = 400
-REDRAW_INTERVAL = 1.0
 VIEWS = ("scatter", "curves", "pairs")
 """In the order `v` goes through them."""
 VIEWS_OF_ACTION = {
@@ -54,13 +54,15 @@ VIEWS_OF_ACTION = {
     "cycle_y": ("pairs",),
     "toggle_statistic": ("pairs",),
 }
-"""Keys that only mean something in some views: dimmed in the others."""
+"""Keys that only mean something in some views: left out of the footer in the others."""
 
 
 def plot_data(state: SweepState, keep: Callable[[TrialRow], bool] | None = None) -> PlotData:
-    """What the plots show: the trials `keep` accepts (called under the lock), or every one."""
+    """What the plots show: the trials `keep` accepts (called under the lock), or every one; the
+    hyperparameters to choose from are the whole sweep's."""
     with state.lock:
-        rows = [row for row in state.rows() if keep is None or keep(row)]
+        every = state.rows()
+        rows = [row for row in every if keep is None or keep(row)]
         best = state.best()
         best = best if best is not None and (keep is None or keep(best)) else None
         sign = -1.0 if state.mode == "max" else 1.0
@@ -70,7 +72,20 @@ def plot_data(state: SweepState, keep: Callable[[TrialRow], bool] | None = None)
         curves = {row.trial_id: _thinned(state, row.trial_id) for row in ranked}
         best_id = best.trial_id if best else None
         maximize = state.mode == "max"
-        return PlotData(state.metric, rows, curves, best_id, list(state.tuned), maximize)
+        tuned = list(state.tuned)
+        metric = state.metric
+    names = sweep_params(tuned, every)
+    return PlotData(
+        metric,
+        rows,
+        curves,
+        best_id,
+        tuned,
+        maximize,
+        params=x_candidates(names, every),
+        groups=colour_candidates(names, every),
+        total=len(every),
+    )
 
 
 def _thinned(state: SweepState, trial_id: str) -> tuple[list[float], list[float]]:
@@ -113,7 +128,7 @@ class PlotScreen(SpaceScreen):
             "cycle_group",
             "Colour by",
             id="cycle-group-param",
-            tooltip="Mark and colour the points by the next categorical hyperparameter",
+            tooltip="Mark and colour the points by the next hyperparameter of few values",
         ),
         Binding(
             "m",
@@ -127,129 +142,115 @@ class PlotScreen(SpaceScreen):
     def __init__(
         self,
         state: SweepState,
-        keep: Callable[[TrialRow], bool] | None = None,
+        keep: Keep | None = None,
         config: ConfigReader | None = None,
+        describe: Describe = no_filter,
     ) -> None:
-        super().__init__(config)
-        self.state = state
-        self.keep = keep
-        """Which trials to show (the table's filters); None: every one."""
+        super().__init__(state, keep, describe, config)
         self.data = plot_data(state, keep)
         self.view = "scatter"
         """One of `VIEWS`."""
-        xs = x_params(self.data)
-        self.x_param: str | None = xs[0] if xs else None
+        self.x_param: str | None = next(iter(self.data.params), None)
         self.group_param: str | None = next(
-            (n for n in categorical_params(self.data) if n != self.x_param), None
+            (name for name in self.data.groups if name != self.x_param), None
         )
-        self.y_param: str | None = self.group_param or next(
-            (n for n in param_names(self.data) if n != self.x_param), None
-        )
-        """The heat grid's rows (its columns are `x_param`'s)."""
+        self.y_param: str | None = None
+        """The heat grid's rows (its columns are `x_param`'s), never the same as `x_param`."""
+        self._keep_y_apart()
         self.statistic = Statistic.MEAN
-        self._pacer = Pacer(REDRAW_INTERVAL)
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="plot-title")
+    def body(self) -> ComposeResult:
         yield Chart(id="plot-chart")
         yield PairGrid(id="plot-pairs")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self._draw()
-        self.read_space()
-
-    def space_changed(self) -> None:
-        self._draw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         views = VIEWS_OF_ACTION.get(action)
-        return True if views is None or self.view in views else None
+        return views is None or self.view in views
 
-    def _draw(self) -> None:
-        self._pacer.loaded()
-        self.query_one("#plot-title", Static).update(self._title())
+    def reload(self) -> None:
+        self.data = plot_data(self.state, self.keep)
+        if self.x_param is None:
+            self.x_param = next(iter(self.data.params), None)
+
+    def _keep_y_apart(self) -> None:
+        """Give the heat grid rows of another hyperparameter than its columns."""
+        if self.y_param is not None and self.y_param != self.x_param:
+            return
+        choices = [self.group_param, *param_names(self.data)]
+        self.y_param = next((n for n in choices if n is not None and n != self.x_param), None)
+
+    def redraw(self) -> None:
+        self._keep_y_apart()
+        self.title_bar.show(*self._titles())
         chart, grid = self.query_one("#plot-chart", Chart), self.query_one("#plot-pairs", PairGrid)
         chart.display, grid.display = self.view != "pairs", self.view == "pairs"
+        empty = self._nothing_text()
         if self.view == "curves":
-            chart.show(curves_figure(self.data))
+            chart.show(curves_figure(self.data, empty if not self.data.rows else None))
         elif self.x_param is None:
-            chart.show(Figure([], empty_text="no hyperparameter to plot against"))
-            grid.display, chart.display = False, True
+            lacking = "no hyperparameter to plot against" if self.data.total else empty
+            self._show_text(lacking)
         elif self.view == "pairs" and self.y_param is not None:
-            heat = pair_grid(self.data, self.x_param, self.y_param, self.space)
-            grid.show(heat, self.data.metric, self.statistic)
+            pairs, note = pair_points(self.data, self.x_param, self.y_param, self.space)
+            empty = note if note and not pairs.points else empty
+            grid.show(pairs, self.data.metric, self.statistic, note=note, empty_text=empty)
         elif self.view == "pairs":
-            chart.show(Figure([], empty_text="a heat grid needs two hyperparameters"))
-            grid.display, chart.display = False, True
+            self._show_text("a heat grid needs two hyperparameters")
         else:
-            chart.show(scatter_figure(self.data, self.x_param, self.group_param, self.space))
+            figure = scatter_figure(self.data, self.x_param, self.group_param, self.space, empty)
+            chart.show(figure)
 
-    def _title(self) -> Text:
+    def _show_text(self, text: str) -> None:
+        chart = self.query_one("#plot-chart", Chart)
+        chart.show(Figure([], empty_text=text))
+        chart.display, self.query_one("#plot-pairs", PairGrid).display = True, False
+
+    def _nothing_text(self) -> str:
+        data = self.data
+        return nothing_to_show(data.total, len(data.rows), self.where(), data.metric)
+
+    def _titles(self) -> list[Text]:
+        """The title, longest wording first."""
         metric = printable(self.data.metric)
         if self.view == "curves":
-            shown = len(self.data.curves)
-            text = Text(f" {metric} learning curves", style="bold")
-            if shown < len(self.data.rows):
-                text.append(f" (the best {shown} of {len(self.data.rows)})")
-            text.append("   v: heat grid", style="dim")
-            return text
-        if self.view == "pairs":
+            shown, total = len(self.data.curves), len(self.data.rows)
+            short = f" {metric} learning curves"
+            long = short + (f" (the best {shown} of {total})" if shown < total else "")
+        elif self.view == "pairs":
             x, y = printable(self.x_param or "-"), printable(self.y_param or "-")
-            text = Text(f" {self.statistic} {metric} by {x} × {y}", style="bold")
-            text.append("   x, y: parameters  m: mean/best  v: scatter", style="dim")
-            return text
-        text = Text(f" final {metric} vs {printable(self.x_param or '-')}", style="bold")
-        if self.group_param:
-            text.append(f", by {printable(self.group_param)}", style="bold")
-        text.append("   x: parameter  c: colour by  v: curves", style="dim")
-        return text
+            short = f" {metric}: {x} × {y}"
+            long = f" {self.statistic} {metric} by {x} × {y}"
+        else:
+            x = printable(self.x_param or "-")
+            short = f" best {metric} vs {x}"
+            long = short + (f", by {printable(self.group_param)}" if self.group_param else "")
+        return self.with_filter([Text(long, style="bold"), Text(short, style="bold")])
 
     def action_next_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
         self.refresh_bindings()
-        self._draw()
+        self.redraw()
 
     def action_cycle_x(self) -> None:
-        choices = x_params(self.data)
+        choices = list(self.data.params)
         if self.view == "pairs":
             choices = [name for name in choices if name != self.y_param]
         self.x_param = _following(choices, self.x_param)
-        self._draw()
+        self.redraw()
 
     def action_cycle_y(self) -> None:
         choices = [name for name in param_names(self.data) if name != self.x_param]
         self.y_param = _following(choices, self.y_param)
-        self._draw()
+        self.redraw()
 
     def action_cycle_group(self) -> None:
-        choices: list[str | None] = [None, *categorical_params(self.data)]
+        choices: list[str | None] = [None, *self.data.groups]
         self.group_param = _following(choices, self.group_param)
-        self._draw()
+        self.redraw()
 
     def action_toggle_statistic(self) -> None:
         self.statistic = Statistic.BEST if self.statistic is Statistic.MEAN else Statistic.MEAN
-        self._draw()
-
-    # -- live -----------------------------------------------------------------------------------
-
-    def note_changes(self, changed_trial_ids: Iterable[str]) -> None:
-        self._pacer.pending = True
-
-    def flush(self) -> None:
-        """Redraw from a fresh copy of the sweep, at most once per `REDRAW_INTERVAL`."""
-        if not self._pacer.due(self):
-            return
-        self.data = plot_data(self.state, self.keep)
-        if self.x_param is None:
-            self.x_param = next(iter(x_params(self.data)), None)
-        if self.y_param is None:
-            self.y_param = next((n for n in param_names(self.data) if n != self.x_param), None)
-        self._draw()
-
-    def on_screen_resume(self) -> None:
-        # Back from the help screen: catch up at once (a key press is never held back).
-        self.flush()
+        self.redraw()
 
 
 T = TypeVar("T")

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from textual import on, work
 from textual.message import Message
-from textual.screen import Screen
 from textual.worker import Worker
 
 from tuneterm.domain.config.spec import ExperimentConfig
+from tuneterm.domain.sweep.state import SweepState
 from tuneterm.ui.plot_figures import Space
+from tuneterm.ui.screens.live_plot import Describe, Keep, LivePlotScreen, no_filter
 from tuneterm.ui.worker_errors import notify_failure
 
 SPACE_WORKERS = "search-space"
@@ -29,16 +30,24 @@ class SearchSpaceRead(Message):
     space: Space
 
 
-class SpaceScreen(Screen[None]):
-    """Call `read_space` once mounted; `space_changed` is called when the space arrives."""
+class SpaceScreen(LivePlotScreen):
+    """Reads the space once mounted, and redraws from a fresh copy of the sweep when it
+    arrives."""
 
-    def __init__(self, config: ConfigReader | None) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        state: SweepState,
+        keep: Keep | None = None,
+        describe: Describe = no_filter,
+        config: ConfigReader | None = None,
+    ) -> None:
+        super().__init__(state, keep, describe)
         self._config = config
         self.space: Space = {}
         """The search space by hyperparameter; empty until read, or when it cannot be."""
 
-    def read_space(self) -> None:
+    def on_mount(self) -> None:
+        super().on_mount()
         if self._config is not None:
             self._read_space()
 
@@ -57,11 +66,8 @@ class SpaceScreen(Screen[None]):
     @on(SearchSpaceRead)
     def _space_read(self, message: SearchSpaceRead) -> None:
         self.space = message.space
-        self.space_changed()
+        self.refresh_data()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == SPACE_WORKERS:
             notify_failure(self, event)
-
-    def space_changed(self) -> None:
-        """Redraw with `space`."""

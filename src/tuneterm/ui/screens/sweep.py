@@ -4,6 +4,7 @@ pause and resume trials are in `trial_control`, the filters in `trial_filter`)."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -13,8 +14,10 @@ from tuneterm.domain.sweep.state import SweepState
 from tuneterm.ui.keys import DETACH, SHOW_HELP
 from tuneterm.ui.messages import TrialDetailRequested
 from tuneterm.ui.plot_keys import SHOW_PARALLEL
+from tuneterm.ui.screens.resource_keys import TOGGLE_RESOURCES, ResourceColumnKeys
 from tuneterm.ui.screens.trial_control import TrialControlKeys
 from tuneterm.ui.screens.trial_filter import TrialFilterKeys
+from tuneterm.ui.trial_readers import TrialReaders
 from tuneterm.ui.widgets.footer import KeyFooter
 from tuneterm.ui.widgets.header import SweepFacts, SweepHeader
 from tuneterm.ui.widgets.trial_table import TrialTable
@@ -30,13 +33,14 @@ NARROW_FOOTER_HIDES = (
     "app.show_journal",
     "app.show_compare",
     "command_palette",
+    "toggle_resources",
 )
 """Footer keys left out below `WIDE_FOOTER` columns, so that 80 fit the rest (`?` lists all)."""
 WIDE_FOOTER = 150
 PARETO_TIP = "The trade-off between the sweep's metrics: trials no other beats on all of them"
 
 
-class SweepScreen(TrialControlKeys, TrialFilterKeys):
+class SweepScreen(TrialControlKeys, TrialFilterKeys, ResourceColumnKeys):
     """The live view of one sweep."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -61,7 +65,7 @@ class SweepScreen(TrialControlKeys, TrialFilterKeys):
         Binding(
             "f",
             "cycle_filter",
-            "Filter",
+            "State",
             id="cycle-filter",
             tooltip="Show only trials in the next state (all, running, completed, ...)",
         ),
@@ -71,7 +75,6 @@ class SweepScreen(TrialControlKeys, TrialFilterKeys):
             "Where",
             id="edit-filter",
             key_display="/",
-            show=False,
             tooltip='Show only trials where an expression holds: lr < 1e-3 and state == "running"',
         ),
         Binding(
@@ -110,6 +113,7 @@ class SweepScreen(TrialControlKeys, TrialFilterKeys):
             tooltip="Metric vs hyperparameter scatter, all learning curves, heat grid of two",
         ),
         SHOW_PARALLEL,
+        TOGGLE_RESOURCES,
         Binding(
             "i",
             "app.show_importance",
@@ -233,9 +237,12 @@ class SweepScreen(TrialControlKeys, TrialFilterKeys):
         clock: Callable[[], float],
         *,
         read_only: bool = False,
+        readers: TrialReaders | None = None,
     ) -> None:
         super().__init__()
         self.state = state
+        self.readers = readers
+        """Where the resource columns' samples come from (None: no resource columns)."""
         self.read_only = read_only
         """No driver reads requests (a plain Ray Tune directory): the control keys are off."""
         self._facts = facts
@@ -276,8 +283,11 @@ class SweepScreen(TrialControlKeys, TrialFilterKeys):
             rows = {tid: self.state.row(tid) for tid in wanted}
             best = self.state.best()
             tuned = self.state.tuned
+            total = len(self.state)
+        self.table.empty_text = self.hidden_text(len(order), total)
         self.table.update_rows(rows, order, best.trial_id if best else None, tuned, max_bytes)
-        self.header.show(self._facts(self.state_filter, self.where_text))
+        facts = self._facts(self.state_filter, self.where_text)
+        self.header.show(replace(facts, shown=len(order)))
 
     def _order_locked(self) -> list[str]:
         """The displayed order; the caller holds the state's lock."""

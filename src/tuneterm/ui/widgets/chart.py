@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tuneterm.domain.text import printable
-from tuneterm.ui.format import compact_number, fit
+from tuneterm.ui.format import fit, number_text
 
 BRAILLE_BASE = 0x2800
 _DOT_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
@@ -55,6 +55,8 @@ class Figure:
     empty_text: str = "no data yet"
     x_categories: Sequence[str] = ()
     """Labels of a categorical x axis: slot i spans x from i - 0.5 to i + 0.5."""
+    note: str = ""
+    """A last legend entry, dim: what the plot leaves out ("3 trials lack extra")."""
 
 
 class _Axis:
@@ -132,7 +134,7 @@ def render_figure(figure: Figure, width: int, height: int) -> list[Text]:
     if plot_height < 2 or width < 16 or not points:
         return [Text(fit(figure.empty_text, width), style="italic")]
     y_axis = _Axis([y for _, y in points], plot_height * 4, log=False, flip=True)
-    y_ticks = [compact_number(y_axis.value_at(share), 3) for share in (1.0, 0.5, 0.0)]
+    y_ticks = [tick_text(y_axis.value_at(share)) for share in (1.0, 0.5, 0.0)]
     gutter = max(cell_len(tick) for tick in y_ticks) + 1
     plot_width = width - gutter - 1
     slots = len(figure.x_categories)
@@ -150,6 +152,11 @@ def render_figure(figure: Figure, width: int, height: int) -> list[Text]:
         lines.append(line)
     lines += _x_axis_lines(figure, x_axis, gutter, plot_width)
     return lines + legend
+
+
+def tick_text(value: float) -> str:
+    """A tick's number, as the table writes numbers: 3 significant digits, `1.12e-4`."""
+    return number_text(value, None, 3)
 
 
 def _draw(canvas: _Canvas, figure: Figure, x_axis: _Axis, y_axis: _Axis) -> None:
@@ -186,7 +193,7 @@ def _x_axis_lines(figure: Figure, x_axis: _Axis, gutter: int, plot_width: int) -
     axis_line.append("".join(axis), style="dim")
     if figure.x_categories:
         return [axis_line, _category_ticks(figure, x_axis, gutter, plot_width)]
-    low, mid, high = (compact_number(x_axis.value_at(s), 3) for s in (0.0, 0.5, 1.0))
+    low, mid, high = (tick_text(x_axis.value_at(s)) for s in (0.0, 0.5, 1.0))
     ticks = [" "] * plot_width
     mid_start = plot_width // 2 - len(mid) // 2
     _place(ticks, 0, low)
@@ -234,6 +241,8 @@ def _legend_lines(figure: Figure, width: int, most: int = 3) -> list[Text]:
     ]
     if figure.x_marks_label:
         entries.append((f"┊ {printable(figure.x_marks_label)}", MARK_STYLE))
+    if figure.note:
+        entries.append((printable(figure.note), "dim"))
     lines: list[Text] = []
     line = Text()
     for label, style in entries:

@@ -19,9 +19,10 @@ from rich.cells import cell_len
 
 from tuneterm.domain.control import ControlAction
 from tuneterm.domain.sweep.rows import PENDING_LABELS, TrialRow
-from tuneterm.domain.text import printable
+from tuneterm.domain.text import duration, printable
 from tuneterm.ui.format import compact_value, is_number, metric_text, number_text
 from tuneterm.ui.widgets.column_titles import abbreviations
+from tuneterm.ui.widgets.resource_columns import LEGEND, RESOURCE_KEYS, SHORT_TITLES, TITLES, WIDTHS
 
 MIN_CURVE = 8
 SHORT_CURVE = 5
@@ -30,6 +31,9 @@ MAX_CURVE = 40
 MIN_TRIAL = 8
 SCROLLED_TRIAL = 16
 """The trial id's width, at most, while columns scroll (it is not cut to `MIN_TRIAL` then)."""
+RUNTIME_FLOOR = 7
+"""The time column holds H:MM:SS from the start, so that a trial's first hour shifts nothing; it
+widens for 10 hours and more (99:59:59, then days: "4d04h")."""
 MAX_TEXT = 16
 """Cells a text hyperparameter value may widen its column to (longer ones are cut with …)."""
 SEPARATOR = 1
@@ -66,7 +70,7 @@ class Column:
 
     @property
     def sortable(self) -> bool:
-        return self.key not in ("mark", "curve")
+        return self.key not in ("mark", "curve", *RESOURCE_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +136,15 @@ def value_text(value: float | None, width: int) -> str:
 class NaturalWidths:
     """The widest value seen so far in each column; only grows, so the layout stays put."""
 
-    def __init__(self, params: Sequence[str], metrics: Sequence[Objective] = ()) -> None:
+    def __init__(
+        self,
+        params: Sequence[str],
+        metrics: Sequence[Objective] = (),
+        resources: Sequence[str] = (),
+    ) -> None:
         self.params = list(params)
+        self.resources = tuple(resources)
+        """The resource columns shown (`resource_columns`), after the metrics."""
         self.metrics = [name for name, _ in metrics]
         """Every metric of the sweep; the first is the "last" and "best" columns'."""
         self.others = self.metrics[1:]
@@ -146,6 +157,7 @@ class NaturalWidths:
             "last",
             "best",
             *(metric_key(name) for name in self.others),
+            *self.resources,
             *(param_key(name) for name in self.params),
             "runtime",
         ]
@@ -154,7 +166,12 @@ class NaturalWidths:
         self._name_titles(primary)
         self.values: dict[str, int] = dict.fromkeys(self.keys, 1)
         self.values["state"] = STATE_FLOOR
-        self.values["runtime"] = 7  # H:MM:SS, so that a long trial does not shift the layout
+        self.values["runtime"] = RUNTIME_FLOOR
+        self._longest_runtime = 0.0
+        """The longest running time measured so far (seconds), which the column holds."""
+        for key in self.resources:
+            self.titles[key], self.shorts[key] = TITLES[key], SHORT_TITLES[key]
+            self.values[key] = WIDTHS[key]
         self._measured: dict[str, object] = {}
         """Trial id -> the config whose id and hyperparameters were measured (they never
         change: a later update measures only the state and metrics)."""
@@ -171,12 +188,16 @@ class NaturalWidths:
             self.titles[key] = printable(name) + (mark if key == "last" else "")
             self.shorts[key] = short[name] + (mark if key == "last" else "")
 
-    def grow(self, rows: Iterable[TrialRow]) -> bool:
-        """Widen for `rows`; True if the layout may change: a value got wider than its column's
-        shorter title."""
+    def grow(self, rows: Iterable[TrialRow], now: float | None = None) -> bool:
+        """Widen for `rows` (their running times measured to `now`, when given); True if the
+        layout may change: a value got wider than its column's shorter title."""
         widened: list[str] = []
         measured, values = self._measured, self.values
+        longest = self._longest_runtime
         for row in rows:
+            runtime = None if now is None else row.runtime(now)
+            if runtime is not None and runtime > longest:
+                longest = runtime
             if measured.get(row.trial_id) is not row.config:
                 measured[row.trial_id] = row.config
                 widened += self._grow_fixed(row)
@@ -188,6 +209,9 @@ class NaturalWidths:
                 key = metric_key(name)
                 if key in values:
                     _widen(values, key, len(metric_text(value)), widened)
+        if longest > self._longest_runtime:
+            self._longest_runtime = longest
+            _widen(values, "runtime", cell_len(duration(longest, clock=True)), widened)
         return any(values[key] > self._title_floor(key) for key in widened)
 
     def _grow_fixed(self, row: TrialRow) -> list[str]:
@@ -211,9 +235,11 @@ class NaturalWidths:
         """(short title, what the column shows, full names spelt out) for every column."""
         primary = printable(self.metrics[0]) if self.metrics else "the metric"
         shows = {
-            "trial_id": "trial id; ★ marks the best trial",
+            "trial_id": "trial id; ★ marks the best trial, ⚠ one a health rule flags (NaN,"
+            " diverged, stalled: the detail says why)",
             "state": "running, completed, stopped@N (by the scheduler at iteration N), user, "
-            "error, …, or a request the driver has not answered (stopping…)",
+            "rule:nan (stopped by a health rule), error, …, or a request the driver has not"
+            " answered (stopping…)",
             "iteration": "the highest iteration reported",
             "last": f"{primary}: last value",
             "best": f"{primary}: best value so far",
@@ -226,6 +252,7 @@ class NaturalWidths:
             shows[param_key(name)] = f"{printable(name)}: hyperparameter"
         for name in self.others:
             shows[metric_key(name)] = f"{printable(name)}: last value"
+        shows.update({key: LEGEND[key] for key in self.resources})
         keys = (*self.keys[:-1], "curve", "runtime")
         return [(self.shorts[key], shows[key]) for key in keys]
 

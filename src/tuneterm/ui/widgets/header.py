@@ -10,6 +10,7 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 from tuneterm.domain.status import EndReason, SweepStatus, TrialStatus
+from tuneterm.domain.sweep.rows import FLAGGED
 from tuneterm.domain.text import duration, one_line, printable
 from tuneterm.ui.format import metric_text
 from tuneterm.ui.widgets.metrics_line import metrics_line
@@ -27,12 +28,13 @@ COUNT_LABELS: tuple[tuple[str, str], ...] = (
     (EndReason.COMPLETED, "completed"),
     (EndReason.SCHEDULER, "stopped"),
     (EndReason.USER, "by user"),
+    (EndReason.RULE, "by rule"),
     (EndReason.ERROR, "error"),
     (EndReason.INTERRUPTED, "interrupted"),
 )
-"""Count keys (a trial's category) in display order, with their label; paused and interrupted
-show only when non-zero."""
-_OPTIONAL_COUNTS = frozenset({TrialStatus.PAUSED, EndReason.INTERRUPTED})
+"""Count keys (a trial's category) in display order, with their label; paused, stopped by a
+health rule and interrupted show only when non-zero."""
+_OPTIONAL_COUNTS = frozenset({TrialStatus.PAUSED, EndReason.RULE, EndReason.INTERRUPTED})
 
 STATUS_STYLES: dict[str, str] = {
     SweepStatus.RUNNING: "bold green",
@@ -73,6 +75,8 @@ class SweepFacts:
     """The filter expression the table and plots are narrowed by ("" while there is none)."""
     metrics: tuple[tuple[str, str], ...] = ()
     """Every metric with its mode; the first drives the scheduler and the search."""
+    shown: int | None = None
+    """How many trials the table's filters keep (None: not counted)."""
 
 
 def status_text(facts: SweepFacts) -> Text:
@@ -105,27 +109,52 @@ def first_line(facts: SweepFacts) -> Text:
     return line
 
 
-def second_line(facts: SweepFacts) -> Text:
+def second_line(facts: SweepFacts, width: int | None = None) -> Text:
+    """The filter expression, how many trials the filters keep ("5 of 10 trials shown"), the
+    trials by state. Fitted to `width` (None: no limit): zero counts left out first, then the
+    last counts, ending with "…"."""
     total = sum(facts.counts.values())
-    line = Text(" ")
+    head = Text(" ")
     if facts.where:  # first: at 80 columns the counts may be cut, the filter may not
-        line.append("where ", style="italic")
-        line.append(one_line(facts.where, WHERE_SHOWN), style="reverse bold")
-        line.append("  ")
-    line.append(f"{total} trials: ")
-    parts = [
-        (key, label)
+        head.append("where ", style="italic")
+        head.append(one_line(facts.where, WHERE_SHOWN), style="reverse bold")
+        head.append("  ")
+    filtered = facts.shown is not None and (facts.where or facts.state_filter is not None)
+    head.append(f"{facts.shown} of {total} trials shown: " if filtered else f"{total} trials: ")
+    tail = Text("  (⚠ flagged only)" if facts.state_filter == FLAGGED else "", style="italic")
+    line = _with_counts(head, _count_parts(facts, drop_zeros=False), tail)
+    if width is None or line.cell_len <= width:
+        return line
+    every = _count_parts(facts, drop_zeros=True)
+    for kept in range(len(every), -1, -1):
+        line = _with_counts(head, every[:kept], tail, cut=kept < len(every))
+        if line.cell_len <= width:
+            break
+    return line
+
+
+def _count_parts(facts: SweepFacts, *, drop_zeros: bool) -> list[tuple[str, str]]:
+    """Each state's count as (text, style), the filtered one highlighted."""
+    return [
+        (f"{facts.counts.get(key, 0)} {label}", "reverse bold" if key == facts.state_filter else "")
         for key, label in COUNT_LABELS
-        if key not in _OPTIONAL_COUNTS or facts.counts.get(key, 0) or facts.state_filter == key
+        if facts.counts.get(key, 0)
+        or facts.state_filter == key
+        or not (drop_zeros or key in _OPTIONAL_COUNTS)
     ]
-    for index, (key, label) in enumerate(parts):
+
+
+def _with_counts(
+    head: Text, parts: list[tuple[str, str]], tail: Text, *, cut: bool = False
+) -> Text:
+    line = head.copy()
+    for index, (text, style) in enumerate(parts):
         if index:
             line.append(", ")
-        style = "reverse bold" if key == facts.state_filter else ""
-        line.append(f"{facts.counts.get(key, 0)} {label}", style=style)
-    if facts.state_filter is not None:
-        line.append("  (filtered)", style="italic")
-    return line
+        line.append(text, style=style)
+    if cut:
+        line.append(", …" if parts else "…")
+    return line.append_text(tail)
 
 
 class SweepHeader(Widget):
@@ -139,7 +168,7 @@ class SweepHeader(Widget):
     def __init__(self, facts: SweepFacts, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.facts = facts
-        self._lines = self._render_facts(facts)
+        self._lines = self._render_facts(facts, None)
         if len(self._lines) > 2:
             self.styles.height = len(self._lines)
 
@@ -147,7 +176,7 @@ class SweepHeader(Widget):
         """Show `facts`; a no-op (no bytes written) when the text would not change, and one
         line's worth when only the elapsed time ticked."""
         self.facts = facts
-        lines = self._render_facts(facts)
+        lines = self._render_facts(facts, self.size.width or None)
         for y, (old, new) in enumerate(zip(self._lines, lines, strict=True)):
             if old != new:
                 self.refresh(Region(0, y, self.size.width, 1))
@@ -157,9 +186,13 @@ class SweepHeader(Widget):
     def plain(self) -> str:
         return "\n".join(line.plain for line in self._lines)
 
+    def on_resize(self) -> None:
+        self._lines = self._render_facts(self.facts, self.size.width or None)
+        self.refresh()
+
     @staticmethod
-    def _render_facts(facts: SweepFacts) -> tuple[Text, ...]:
-        second = Text() if facts.waiting else second_line(facts)
+    def _render_facts(facts: SweepFacts, width: int | None) -> tuple[Text, ...]:
+        second = Text() if facts.waiting else second_line(facts, width)
         third = metrics_line(facts.metrics)
         return (first_line(facts), second) + ((third,) if third is not None else ())
 

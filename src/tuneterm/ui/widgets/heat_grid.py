@@ -10,9 +10,9 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tuneterm.domain.plots.axis import AxisKind
-from tuneterm.domain.plots.grid import Bins, HeatCell, HeatGrid, Statistic
+from tuneterm.domain.plots.grid import Bins, HeatCell, HeatGrid, PairPoints, Statistic
 from tuneterm.domain.text import printable
-from tuneterm.ui.format import compact_number, compact_value, fit, number_text
+from tuneterm.ui.format import compact_value, fit, number_text
 from tuneterm.ui.widgets.gradient import GRADIENT, SHADES, on_colour, wrapped
 
 HEAT_COLOURS = (GRADIENT[0], GRADIENT[2], GRADIENT[3], GRADIENT[5])
@@ -22,53 +22,87 @@ MIN_CELL = 7
 MOST_CELL = 14
 MOST_LABEL = 16
 EMPTY = "·"
+OTHER = "other"
+"""The label of the bin of a choice's rarer values, when they do not all fit."""
 
 
 def bin_label(bins: Bins, index: int, width: int) -> str:
-    """A category's value, or a numeric bin's range ("1e-4–1e-3"), or its low edge when the
-    range does not fit `width`."""
+    """A category's value ("other" for the rarer ones grouped), or a numeric bin's range
+    ("1e-4–1e-3"), or its low edge when the range does not fit `width`."""
     if bins.axis.is_categorical:
-        return compact_value(bins.axis.categories[index])
+        if bins.grouped and index == bins.count - 1:
+            return OTHER
+        return compact_value(bins.category(index))
     low, high = (number_text(edge, None, 2) for edge in bins.edges(index))
     both = f"{low}–{high}"
     return both if len(both) <= width else low
 
 
 def render_heat_grid(
-    grid: HeatGrid, metric: str, statistic: Statistic, width: int, height: int
+    pairs: PairPoints,
+    metric: str,
+    statistic: Statistic,
+    width: int,
+    height: int,
+    *,
+    note: str = "",
+    empty_text: str = "no trial has reported the metric yet",
 ) -> list[Text]:
     """The grid as lines of at most `width` cells: the x name, the column labels, the cells
-    (the y labels on their left), the legend."""
-    legend = _legend(grid, metric, statistic, width)
-    y_name = _axis_name(grid.y)
-    label_width = min(
-        MOST_LABEL,
-        max(
-            cell_len(y_name),
-            *(len(bin_label(grid.y, j, MOST_LABEL)) for j in range(grid.y.count)),
-        ),
-    )
-    cell_width = min(MOST_CELL, (width - label_width - 1) // max(1, grid.x.count))
+    (the y labels on their left), the legend. The bins are cut to the room there is: a choice of
+    many values keeps its most frequent ones and groups the rest in "other"."""
+    if not pairs.grid().cells:
+        return [Text(fit(empty_text, width), style="italic")]
+    fitted = _fitted(pairs, metric, statistic, width, height, note)
+    if fitted is None:
+        return [Text(fit("the window is too small for the heat grid", width), style="italic")]
+    grid, legend, label_width = fitted
     rows_left = height - 2 - len(legend)
-    if not grid.cells:
-        return [Text(fit("no trial has reported the metric yet", width), style="italic")]
-    if cell_width < MIN_CELL or rows_left < grid.y.count:
-        return [Text(fit("too many bins for this window: make it larger", width), style="italic")]
+    cell_width = min(MOST_CELL, (width - label_width - 1) // grid.x.count)
     cell_height = max(1, min(3, rows_left // grid.y.count))
     header = Text(" " * (label_width + 1) + _axis_name(grid.x), style="bold")
-    columns = Text(fit(y_name, label_width) + " ", style="bold")
+    columns = Text(fit(_axis_name(grid.y), label_width) + " ", style="bold")
     for i in range(grid.x.count):
         columns.append(fit(bin_label(grid.x, i, cell_width - 1), cell_width), style="dim")
     lines = [header, columns]
     for j in reversed(range(grid.y.count)):
-        for line in range(cell_height):
-            label = bin_label(grid.y, j, label_width) if line == 0 else ""
+        for part in range(cell_height):
+            label = bin_label(grid.y, j, label_width) if part == 0 else ""
             text = Text(fit(label, label_width) + " ", style="dim")
             for i in range(grid.x.count):
                 cell = grid.cells.get((i, j))
-                text.append_text(_cell_line(grid, cell, statistic, line, cell_height, cell_width))
+                text.append_text(_cell_line(grid, cell, statistic, part, cell_height, cell_width))
             lines.append(text)
+    for line in lines:
+        line.truncate(width)
     return [*lines, *legend]
+
+
+def _fitted(
+    pairs: PairPoints, metric: str, statistic: Statistic, width: int, height: int, note: str
+) -> tuple[HeatGrid, list[Text], int] | None:
+    """The grid with as many bins as fit, its legend and the width of its row labels; None when
+    not even two by two fit."""
+    grid = pairs.grid()
+    for _ in range(3):
+        legend = _legend(grid, metric, statistic, width, note)
+        label_width = _label_width(grid.y)
+        room_x = (width - label_width - 1) // MIN_CELL
+        room_y = height - 2 - len(legend)
+        fitted = pairs.grid(room_x, room_y)
+        if fitted == grid:
+            break
+        grid = fitted
+    legend = _legend(grid, metric, statistic, width, note)
+    cell_width = (width - _label_width(grid.y) - 1) // grid.x.count
+    if cell_width < MIN_CELL or height - 2 - len(legend) < grid.y.count:
+        return None
+    return grid, legend, _label_width(grid.y)
+
+
+def _label_width(bins: Bins) -> int:
+    labels = (len(bin_label(bins, j, MOST_LABEL)) for j in range(bins.count))
+    return min(MOST_LABEL, max(cell_len(_axis_name(bins)), *labels))
 
 
 def _axis_name(bins: Bins) -> str:
@@ -98,7 +132,9 @@ def _cell_line(
     return text
 
 
-def _legend(grid: HeatGrid, metric: str, statistic: Statistic, width: int) -> list[Text]:
+def _legend(
+    grid: HeatGrid, metric: str, statistic: Statistic, width: int, note: str = ""
+) -> list[Text]:
     what = "mean of" if statistic is Statistic.MEAN else "best of"
     entries = [Text(f"{what} each trial's best {printable(metric)}; n = trials", style="dim")]
     span = grid.span(statistic)
@@ -106,8 +142,14 @@ def _legend(grid: HeatGrid, metric: str, statistic: Statistic, width: int) -> li
         for level, (low, high) in enumerate(_level_ranges(span, grid.maximize)):
             entry = Text()
             entry.append(SHADES[level] * 2, style=HEAT_COLOURS[level])
-            entry.append(f" {compact_number(low, 3)}–{compact_number(high, 3)}")
+            entry.append(f" {number_text(low, None, 3)}–{number_text(high, None, 3)}")
             entries.append(entry)
+    for bins in (grid.x, grid.y):
+        if bins.grouped:
+            name = printable(bins.axis.name, escape_layout=True)
+            entries.append(Text(f"{OTHER}: {bins.grouped} rarer values of {name}", style="dim"))
+    if note:
+        entries.append(Text(printable(note, escape_layout=True), style="dim"))
     return wrapped(entries, width)
 
 
@@ -120,7 +162,7 @@ def _level_ranges(span: tuple[float, float], maximize: bool) -> list[tuple[float
 
 
 class PairGrid(Widget):
-    """A heat grid fitted to the widget's size; `show` a new one to redraw."""
+    """A heat grid fitted to the widget's size; `show` new trials to redraw."""
 
     DEFAULT_CSS = """
     PairGrid { height: 1fr; }
@@ -128,17 +170,37 @@ class PairGrid(Widget):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.grid: HeatGrid | None = None
+        self.pairs: PairPoints | None = None
         self.metric = ""
         self.statistic = Statistic.MEAN
+        self.note = ""
+        self.empty_text = ""
 
-    def show(self, grid: HeatGrid, metric: str, statistic: Statistic) -> None:
-        self.grid, self.metric, self.statistic = grid, metric, statistic
+    def show(
+        self,
+        pairs: PairPoints,
+        metric: str,
+        statistic: Statistic,
+        *,
+        note: str = "",
+        empty_text: str = "no trial has reported the metric yet",
+    ) -> None:
+        """Draw `pairs`; `note` says what is left out, `empty_text` why nothing is drawn."""
+        self.pairs, self.metric, self.statistic = pairs, metric, statistic
+        self.note, self.empty_text = note, empty_text
         self.refresh()
 
     def render(self) -> Text:
-        if self.grid is None:
+        if self.pairs is None:
             return Text("loading…", style="italic")
         width, height = self.size.width, self.size.height
-        lines = render_heat_grid(self.grid, self.metric, self.statistic, width, height)
+        lines = render_heat_grid(
+            self.pairs,
+            self.metric,
+            self.statistic,
+            width,
+            height,
+            note=self.note,
+            empty_text=self.empty_text,
+        )
         return Text("\n").join(lines)

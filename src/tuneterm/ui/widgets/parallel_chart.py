@@ -1,8 +1,9 @@
-"""`ParallelChart`: parallel coordinates in braille. An axis per hyperparameter and the metric's
-last; a line per trial, coloured by its metric (`gradient.GRADIENT`), the top trials bold, bright
-and drawn last, marked #1.. beside the metric's axis. Categories are written beside their axis at
-their slot; numeric axes show their range above and below. As many axes as fit the width are
-shown, a page at a time (`turn_page`).
+"""`ParallelChart`: parallel coordinates in braille. An axis per hyperparameter and one for the
+metric (each trial's best value), last; a line per trial, coloured by its metric
+(`gradient.GRADIENT`), the top trials bold, bright and drawn last, marked #1.. beside the metric's
+axis, on the row the line ends in. Categories are written beside their axis at their slot; numeric
+axes show their range above and below. As many axes as fit the width are shown, a page at a time
+(`turn_page`), the pages as even as can be.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.widget import Widget
 from tuneterm.domain.plots.axis import AxisKind, PlotAxis
 from tuneterm.domain.plots.parallel import ParallelPlot, axis_columns, axis_pages
 from tuneterm.domain.text import printable
-from tuneterm.ui.format import compact_number, compact_value, fit, number_text
+from tuneterm.ui.format import compact_value, fit, number_text
 from tuneterm.ui.widgets.gradient import GRADIENT, level, scale_legend, wrapped
 
 if TYPE_CHECKING:
@@ -76,6 +77,14 @@ def pixel_row(share: float, rows: int) -> float:
     return (1.0 - min(1.0, max(0.0, share))) * (4 * rows - 1)
 
 
+def cell_row(share: float, rows: int) -> int:
+    """The row of cells where the raster draws a vertex at `share` (rounded as it rounds): where
+    a label beside that vertex goes."""
+    from tuneterm.domain.plots.raster import dot_row
+
+    return dot_row(pixel_row(share, rows), rows) // 4
+
+
 def _raster(
     plot: ParallelPlot, shown: Sequence[int], columns: Sequence[int], width: int, rows: int
 ) -> Raster:
@@ -124,7 +133,7 @@ def _draw_axis(overlay: Overlay, axis: PlotAxis, column: int, space: int) -> Non
         return
     taken: set[int] = set()
     for slot, value in enumerate(axis.categories):
-        row = int(pixel_row((slot + 0.5) / len(axis.categories), rows)) // 4
+        row = cell_row((slot + 0.5) / len(axis.categories), rows)
         if row in taken:
             continue
         taken.add(row)
@@ -137,7 +146,7 @@ def _mark_top(overlay: Overlay, plot: ParallelPlot, column: int, space: int) -> 
     taken: set[int] = set()
     for line in plot.top():
         share = line.shares[-1]
-        row = int(pixel_row(share if share is not None else 0.0, len(overlay))) // 4
+        row = cell_row(share if share is not None else 0.0, len(overlay))
         if row not in taken:
             taken.add(row)
             _write(overlay[row], column + 1, _cut(f"#{line.rank}", space - 1), _TOP)
@@ -195,7 +204,7 @@ def _legend(plot: ParallelPlot, page: int, width: int) -> list[Text]:
 
 
 def _number(value: float) -> str:
-    return compact_number(value, 3)
+    return number_text(value, None, 3)
 
 
 class ParallelChart(Widget):

@@ -3,20 +3,24 @@ titles; and about what a line costs on the wire."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from tuneterm.domain.resources import ResourceSample
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.text import duration, printable
 from tuneterm.ui.format import fit, fit_middle, sparkline
 from tuneterm.ui.widgets.columns import Column, Layout, param_text, state_text, value_text
+from tuneterm.ui.widgets.resource_columns import RESOURCE_KEYS, resource_text
 
 BEST_MARK = "★"
+HEALTH_MARK = "⚠"
+"""Marks a trial a health rule flags (domain.health); it wins over `BEST_MARK`."""
 SEGMENT_BYTES = 24
 """About what Textual writes per segment besides its text: the style sequence and reset."""
 CurveValues = Callable[[str, int], Sequence[float]]
@@ -33,6 +37,7 @@ CATEGORY_STYLE: dict[str, str] = {
     EndReason.USER: "stopped",
     EndReason.ERROR: "error",
     EndReason.INTERRUPTED: "error",
+    EndReason.RULE: "error",
 }
 """The style of a state cell, by the trial's category."""
 
@@ -50,6 +55,8 @@ class LinePainter:
         """The columns laid out for the table's width."""
         self.best_trial_id: str | None = None
         """The trial marked with `BEST_MARK`."""
+        self.resources: Mapping[str, ResourceSample] = {}
+        """Each trial's latest resource sample, for the resource columns."""
 
     def row(self, row: TrialRow, width: int) -> Strip:
         """`row`'s line, `width` cells wide."""
@@ -66,6 +73,8 @@ class LinePainter:
         """The cell's text, fitted to the column, and the name of its style."""
         key, width = column.key, column.width
         if key == "mark":
+            if row.health_rule is not None:
+                return HEALTH_MARK, "error"
             best = row.trial_id == self.best_trial_id
             return (BEST_MARK if best else " "), ("best" if best else "")
         if key == "curve":
@@ -88,6 +97,8 @@ class LinePainter:
             return duration(row.runtime(self._clock()), clock=True)
         if key.startswith("metric:"):
             return value_text(row.others.get(key.removeprefix("metric:")), width)
+        if key in RESOURCE_KEYS:
+            return resource_text(row, key, self.resources)
         return param_text(row, key.removeprefix("param:"), width)
 
     def header(self, width: int, sort_key: str, descending: bool) -> Strip:

@@ -10,17 +10,18 @@ style are merged into one segment (Textual would otherwise send a full style seq
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tuneterm.domain.resources import ResourceSample
+from tuneterm.domain.status import TrialStatus
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.ui.widgets.columns import (
     Column,
@@ -30,10 +31,8 @@ from tuneterm.ui.widgets.columns import (
     layout,
     tuned_names,
 )
+from tuneterm.ui.widgets.table_height import TableHeight
 from tuneterm.ui.widgets.trial_line import CurveValues, LinePainter, wire_bytes
-
-SIZE_SYNC = 1.0
-"""Seconds the scroll height may lag behind trials added below the visible ones."""
 
 
 class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
@@ -69,6 +68,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._metrics = tuple(metrics)
         """The sweep's metrics with their modes, the first driving the search: a column each."""
         self._painter = LinePainter(curve_values, clock, self._style)
+        self._clock = clock
         self._rows: dict[str, TrialRow] = {}
         self._order: list[str] = []
         self._index: dict[str, int] = {}
@@ -92,8 +92,9 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Estimated bytes of the stale lines repainted so far (what the output budget counts)."""
         self._stale: dict[int, None] = {}
         """Indices of visible lines that show old data, oldest first."""
-        self._size_synced_at = 0.0
-        self._size_sync_due = False
+        self._height = TableHeight(self, lambda: len(self._order) + 1)
+        self.empty_text = ""
+        """The first line while the filters hide every trial."""
 
     # -- data in --------------------------------------------------------------------------------
 
@@ -179,35 +180,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.cursor_trial_id = (
                 self._order[min(old_index, len(self._order) - 1)] if self._order else None
             )
-        self._sync_virtual_size(force=False)
-
-    def _sync_virtual_size(self, force: bool = True) -> None:
-        """Give the scroll view the table's height. A change relayouts the screen and repaints it
-        whole, so while trials keep arriving below the fold that waits (up to `SIZE_SYNC` s, or
-        until the cursor moves)."""
-        # Width 0: the table never scrolls sideways, and a width known only after the first
-        # layout would otherwise change the size once more (a whole-screen repaint).
-        size = Size(0, len(self._order) + 1)
-        current = self.virtual_size
-        if size == current:
-            return
-        now = time.monotonic()
-        if (
-            force
-            or size.width != current.width
-            or size.height < current.height
-            or current.height <= self.scrollable_content_region.height
-            or now - self._size_synced_at >= SIZE_SYNC
-        ):
-            self._size_synced_at = now
-            self.virtual_size = size
-        elif not self._size_sync_due:
-            self._size_sync_due = True
-            self.set_timer(SIZE_SYNC, self._sync_virtual_size_later)
-
-    def _sync_virtual_size_later(self) -> None:
-        self._size_sync_due = False
-        self._sync_virtual_size()
+        self._height.sync(force=False)
 
     def _visible_rows(self) -> list[TrialRow]:
         """The rows on screen (before the first layout: as many as the screen has lines)."""
@@ -220,18 +193,22 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         changed."""
         names = tuned_names(self._tuned, self._rows)
         if names != self._natural.params:
-            self._natural = NaturalWidths(names, self._metrics)
-            self._natural.grow(self._visible_rows())
+            self._natural = NaturalWidths(names, self._metrics, self._natural.resources)
+            self._grow()
             self._relayout()
             return True
-        if self._natural.grow(self._visible_rows()):
+        if self._grow():
             self._relayout()
             return True
         return False
 
+    def _grow(self) -> bool:
+        """Widen the columns for the rows on screen, running times measured to now."""
+        return self._natural.grow(self._visible_rows(), self._clock())
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if self._natural.grow(self._visible_rows()):
+        if self._grow():
             self._relayout()
             self.refresh()
 
@@ -257,6 +234,24 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._relayout()
         self._stale.clear()
         self.refresh()
+
+    def show_resources(self, keys: Sequence[str], latest: Mapping[str, ResourceSample]) -> None:
+        """Show these resource columns (none: hide them) with each trial's latest sample (rows
+        whose sample changed are repainted as changed rows, by `update_rows`)."""
+        self._painter.resources = latest
+        if tuple(keys) != self._natural.resources:
+            self._natural = NaturalWidths(self._natural.params, self._metrics, keys)
+            self._grow()
+            self._relayout()
+            self._stale.clear()
+            self.refresh()
+
+    @property
+    def resource_columns(self) -> tuple[str, ...]:
+        return self._natural.resources
+
+    def running_trial_ids(self) -> list[str]:
+        return [tid for tid, row in self._rows.items() if row.status is TrialStatus.RUNNING]
 
     @property
     def hidden_columns(self) -> tuple[int, int]:
@@ -325,7 +320,7 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         if index < top:
             self.scroll_to(y=index, animate=False)
         elif index >= top + body:
-            self._sync_virtual_size()  # the scroll range may lag behind the rows
+            self._height.sync()  # the scroll range may lag behind the rows
             self.scroll_to(y=index - body + 1, animate=False)
 
     def _body_height(self) -> int:
@@ -349,9 +344,9 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._header = None
 
     def on_resize(self, event: events.Resize) -> None:
-        self._natural.grow(self._visible_rows())
+        self._grow()
         self._relayout()
-        self._sync_virtual_size()
+        self._height.sync()
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -376,7 +371,8 @@ class TrialTable(ScrollView, can_focus=True, inherit_bindings=False):
         index = round(self.scroll_offset.y) + y - 1
         self._stale.pop(index, None)
         if index >= len(self._order):
-            return Strip.blank(width, self._style(""))
+            text = self.empty_text if index == 0 else ""  # every trial filtered out: say so
+            return Strip([Segment(text, self._style(""))]).crop_extend(0, width, self._style(""))
         trial_id = self._order[index]
         if trial_id not in self._rows:
             return Strip.blank(width, self._style(""))
