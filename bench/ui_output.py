@@ -101,20 +101,32 @@ def press_s(terminal: Terminal, count: int, rng: random.Random) -> list[tuple[fl
 def mark_latencies(
     terminal: Terminal, presses: Sequence[tuple[float, bytes]]
 ) -> tuple[list[float], int]:
-    """Seconds from each press to the first read after it holding its mark; and how many never
-    showed. A press the app handled with the next one counts until that one's mark."""
+    """Seconds from each press to the first read after it holding its mark, or the next press's
+    mark (the app may handle two presses in one frame); and how many presses showed neither."""
+    seen = [_mark_seen(terminal, presses, index) for index in range(len(presses))]
+    latencies, missing = [], 0
+    for index, (sent_at, _) in enumerate(presses):
+        shown = [at for at in seen[index : index + 2] if at is not None and at >= sent_at]
+        if shown:
+            latencies.append(min(shown) - sent_at)
+        else:
+            missing += 1
+    return latencies, missing
+
+
+def _mark_seen(
+    terminal: Terminal, presses: Sequence[tuple[float, bytes]], index: int
+) -> float | None:
+    """When press `index`'s mark was first read after it; None if not before the press that
+    shows the same mark again (three presses later)."""
     chunks = list(terminal.chunks)
     times = [read_at for read_at, _ in chunks]
-    latencies, missing = [], 0
-    for sent_at, mark in presses:
-        index = bisect.bisect_left(times, sent_at)
-        start = chunks[index - 1][1] if index > 0 else 0
-        seen_at = terminal.find(mark, start)
-        if seen_at is None or seen_at < sent_at:
-            missing += 1
-        else:
-            latencies.append(seen_at - sent_at)
-    return latencies, missing
+    sent_at, mark = presses[index]
+    start = bisect.bisect_left(times, sent_at)
+    seen_at = terminal.find(mark, chunks[start - 1][1] if start > 0 else 0)
+    if index + 3 < len(presses) and seen_at is not None and seen_at >= presses[index + 3][0]:
+        return None
+    return seen_at
 
 
 def one_run(

@@ -3,9 +3,11 @@
     .venv/bin/python scripts/screenshots.py            # runs a real sweep (about a minute) first
     .venv/bin/python scripts/screenshots.py --from DIR # screenshots of an existing experiment
 
-Without --from it starts the shipped default sweep (digits, HyperOpt + ASHA) detached in a
-temporary root, shoots the table and a trial's detail while it runs, waits for it to finish, then
-shoots the "since you left" banner, the plots and the help screen.
+Without --from it starts the shipped default sweep (digits, HyperOpt + ASHA, with val_loss as a
+further metric) detached in a temporary root, shoots the table (also at 80x24) and a trial's detail
+while it runs, waits for it to finish, then shoots the "since you left" banner, the plots, the
+views that help decide (importance, parallel coordinates, heat grid, Pareto front, a filter) and
+the help screen.
 """
 
 from __future__ import annotations
@@ -29,17 +31,31 @@ OUT = REPO / "screenshots"
 SIZE = (120, 34)
 
 
-async def shoot(expdir: Path, shots: list[tuple[str, list[str]]]) -> None:
+async def shoot(
+    expdir: Path, shots: list[tuple[str, list[str]]], size: tuple[int, int] = SIZE
+) -> None:
     """For each (name, keys): open the dashboard, press the keys, save screenshots/<name>.svg."""
     for name, keys in shots:
         app = create_app(open_source(expdir))
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await pilot.pause(1.5)  # the ingest worker's first polls
             for key in keys:
                 await pilot.press(key)
                 await pilot.pause(0.5)
+            await pilot.pause(2.0)  # workers: importance, the search space
             app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
         print(f"wrote {OUT / name}.svg")
+
+
+FILTER = "lr < 0.003"
+DECIDING = [
+    ("importance", ["i"]),
+    ("parallel-coordinates", ["v"]),
+    ("heat-grid", ["p", "v", "v"]),
+    ("pareto-front", ["F"]),
+    ("filter", ["slash", *FILTER, "enter"]),
+]
+"""The views that help decide, each from the main screen."""
 
 
 def results_in(expdir: Path) -> int:
@@ -61,6 +77,8 @@ def record_experiment(root: Path) -> Path:
             "tuneterm",
             "run",
             str(REPO / "configs" / "default.toml"),
+            "--set",
+            "experiment.metrics.val_loss=min",
             "--detach",
         ],
         env=env,
@@ -89,6 +107,7 @@ def main() -> None:
         if args.source is None:
             wait(lambda: results_in(expdir) >= 28, timeout=180)
             asyncio.run(shoot(expdir, [("running-sweep", []), ("trial-detail", ["j", "enter"])]))
+            asyncio.run(shoot(expdir, [("running-sweep-80x24", [])], size=(80, 24)))
             wait(lambda: status_of(expdir) != "running", timeout=300)
             # The dashboards above recorded when they showed the sweep: this one says what
             # happened since (and records a later visit, so the next ones show no banner).
@@ -101,6 +120,7 @@ def main() -> None:
                 [("plots", ["p"]), ("learning-curves", ["p", "v"]), ("help", ["question_mark"])],
             )
         )
+        asyncio.run(shoot(expdir, DECIDING))
         if args.source is None:
             judge(expdir)
         asyncio.run(shoot(expdir, [("hypotheses", ["h", "j"]), ("journal", ["J"])]))

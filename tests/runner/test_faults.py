@@ -149,6 +149,7 @@ class FakeTrial:
     trial_id: str
     status: str = "RUNNING"
     storage: FakeStorage | None = None
+    checkpoint: FakeCheckpoint | None = None
 
 
 def test_superseded_checkpoints_are_deleted_only_once_the_saved_state_is_newer(
@@ -184,18 +185,20 @@ def test_checkpoints_a_dead_driver_left_are_deleted_when_their_trial_ends(tmp_pa
     """After a crash and a resume, the new driver never saw the old checkpoints superseded."""
     from tuneterm.runner import retention
 
-    checkpoints = [tmp_path / "t1" / f"checkpoint_{i:06d}" for i in (0, 1, 2, 10)]
+    checkpoints = [tmp_path / "t1" / f"checkpoint_{i:06d}" for i in (0, 1, 2, 10, 11)]
     for checkpoint in checkpoints:
         (checkpoint / "model.pt").parent.mkdir(parents=True)
         (checkpoint / "model.pt").write_bytes(b"x" * 1000)
     (tmp_path / "t1" / "result.json").write_text("{}\n")
     pruner = retention.CheckpointPruner(str(tmp_path))
-    trial = FakeTrial("t1", "TERMINATED", FakeStorage(str(tmp_path / "t1")))
+    # Restored with checkpoint 10; 11 is a save the stop cut short, which the state never named.
+    restored = FakeCheckpoint(str(checkpoints[3]))
+    trial = FakeTrial("t1", "TERMINATED", FakeStorage(str(tmp_path / "t1")), restored)
     running = FakeTrial("t2", "RUNNING", FakeStorage(str(tmp_path / "t2")))
     (tmp_path / "t2" / "checkpoint_000000").mkdir(parents=True)
     (tmp_path / "t2" / "checkpoint_000001").mkdir(parents=True)
     pruner.on_experiment_end([trial, running])
-    assert [c.is_dir() for c in checkpoints] == [False, False, False, True]
+    assert [c.is_dir() for c in checkpoints] == [False, False, False, True, True]
     assert (tmp_path / "t1" / "result.json").is_file()
     assert len(list((tmp_path / "t2").iterdir())) == 2, "a trial that may resume keeps all"
 

@@ -162,7 +162,8 @@ def test_a_line_longer_than_a_read_comes_in_pieces(tmp_path: Path) -> None:
 def test_reading_back_reads_about_max_bytes_not_the_file(tmp_path: Path) -> None:
     line = b"%08d " + b"z" * 90 + b"\n"
     stdout, stderr = write(
-        tmp_path, [(STDOUT, b"".join(line % (i * 1000 + j) for j in range(1000))) for i in range(200)]
+        tmp_path,
+        [(STDOUT, b"".join(line % (i * 1000 + j) for j in range(1000))) for i in range(200)],
     )
     assert stdout.stat().st_size > 19_000_000
     reader = OutputWindowReader(stdout, stderr)

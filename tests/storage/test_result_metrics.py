@@ -13,7 +13,13 @@ from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.status import EndReason
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.storage.experiment import ExperimentDir
-from tuneterm.storage.result_metrics import LastReports, further_values, tail_metrics
+from tuneterm.storage.result_metrics import (
+    LastReports,
+    further_values,
+    reports_number,
+    result_keys,
+    tail_metrics,
+)
 from tuneterm.storage.sources.store_source import StoreSource
 from tuneterm.storage.store import Store
 
@@ -192,3 +198,24 @@ def test_further_values_agree_with_the_fold_in_python(tmp_path: Path) -> None:
     store.record_result("t3", 1, {"acc": 0.1, "loss": "n/a"}, now=T0 + 10)
     assert by_sql == {"t1": ({"loss": 0.9}, {"loss": 0.9}), "t2": ({"loss": 0.05}, {"loss": 0.3})}
     assert further_values(store, [("loss", "max")], {}) == {**by_sql, "t3": ({}, {})}
+
+
+def test_a_number_too_large_for_a_float_is_no_best(tmp_path: Path) -> None:
+    # Valid JSON that SQLite reads as an infinity (as a lenient SQLite reads `Infinity`).
+    store = with_non_finite(tmp_path / "s.sqlite")
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO events (time, kind, trial_id, iteration, data)"
+            " VALUES (?, 'result', 't1', 4, '{\"acc\": 0.1, \"loss\": 1e999}')",
+            (T0 + 10,),
+        )
+    assert further_values(store, [("loss", "max")], {})["t1"] == ({"loss": 0.9}, {"loss": 0.9})
+
+
+def test_the_names_of_every_metric_reported_those_beside_a_nan_too(tmp_path: Path) -> None:
+    store = filled(tmp_path / "s.sqlite")
+    assert result_keys(store) == {"acc", "loss", "other"}
+    assert reports_number(store, "other") and not reports_number(store, "lr")
+    store.record_result("t2", 2, {"acc": math.nan, "grad_norm": 3.0}, now=T0 + 7)
+    assert result_keys(store) == {"acc", "loss", "other", "grad_norm"}
+    assert reports_number(store, "grad_norm") and not reports_number(store, "grad")

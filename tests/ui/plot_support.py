@@ -1,5 +1,6 @@
-"""Sweeps for the plot tests: the recorded sweep with its config (a search space), and a wide one
-of ten tuned hyperparameters, more than fit beside each other at 80 columns."""
+"""Sweeps for the plot tests: the recorded sweep with its config (a search space), a wide one of
+ten tuned hyperparameters, more than fit beside each other at 80 columns, and an awkward one: a
+choice of thirty values and a hyperparameter some trials lack."""
 
 from __future__ import annotations
 
@@ -83,6 +84,52 @@ def record_wide_sweep(path: Path, trials: int = 24, seed: int = 1) -> RecordedSw
         "trainable": {"name": "mypkg.train:fit"},
         "search_space": WIDE_SPACE,
         "search": {"algorithm": "random", "seed": seed},
+    }
+    ExperimentDir(path).config_json.write_text(json.dumps(config_json))
+    return sweep
+
+
+OPTIMIZERS = ["adam", "sgd", *(f"opt_{index:02d}" for index in range(28))]
+"""Thirty values of one choice: more than a colour each, more than fit in a heat grid's rows."""
+EDGE_SPACE: dict[str, Any] = {
+    "lr": {"loguniform": [1e-5, 1e-1]},
+    "opt": {"choice": OPTIMIZERS},
+    "extra": {"uniform": [0.0, 1.0]},
+}
+
+
+def record_edge_sweep(path: Path, trials: int = 30) -> RecordedSweep:
+    """`trials` completed trials over `EDGE_SPACE`, with its config.json; every third trial
+    lacks `extra` (trials 0, 3, 6, ...), and trial i has optimizer `OPTIMIZERS[i]`."""
+    path.mkdir(parents=True)
+    meta = {
+        "name": "edge",
+        "metric": "accuracy",
+        "mode": "max",
+        "status": "created",
+        "created_at": T0,
+        "tuned": list(EDGE_SPACE),
+    }
+    sweep = RecordedSweep(path, Store.create(path / Store.FILENAME, meta))
+    sweep.store.record_experiment_started(now=T0, address="local")
+    sweep.event_count += 1
+    rng = random.Random(3)
+    for index in range(trials):
+        trial_id = f"e{index:03d}"
+        config: dict[str, object] = {
+            "lr": round(10 ** rng.uniform(-5, -1), 8),
+            "opt": OPTIMIZERS[index % len(OPTIMIZERS)],
+        }
+        if index % 3:
+            config["extra"] = round(rng.random(), 3)
+        sweep.start_trial(trial_id, config)
+        sweep.report(trial_id, 1, round(0.1 + 0.8 * rng.random(), 4))
+        sweep.end(trial_id, EndReason.COMPLETED, 1)
+    config_json = {
+        "experiment": {"name": "edge", "metric": "accuracy", "mode": "max", "num_samples": trials},
+        "trainable": {"name": "mypkg.train:fit"},
+        "search_space": EDGE_SPACE,
+        "search": {"algorithm": "random", "seed": 3},
     }
     ExperimentDir(path).config_json.write_text(json.dumps(config_json))
     return sweep

@@ -101,7 +101,9 @@ def big_output(path: Path, megabytes: int) -> None:
     """`megabytes` MB of numbered stdout lines (100 bytes each), a stderr line every 10,000."""
     batches = []
     for block in range(megabytes * 10):
-        lines = b"".join(b"line %09d " % (block * 1000 + n) + b"." * 84 + b"\n" for n in range(1000))
+        lines = b"".join(
+            b"line %09d " % (block * 1000 + n) + b"." * 84 + b"\n" for n in range(1000)
+        )
         batches.append((STDOUT, lines))
         if block % 10 == 0:
             batches.append((STDERR, b"needle %d\n" % block))
@@ -152,7 +154,9 @@ async def test_slash_finds_the_nearest_match_up_highlights_it_and_n_goes_on(
         assert row is not None and view.top_row <= row < view.top_row + view.body_height
         strip = view.render_line(row - view.top_row)
         current_style = view.get_component_rich_style("output-view--current", partial=True)
-        marked = [seg.text for seg in strip if seg.style and seg.style.bgcolor == current_style.bgcolor]
+        marked = [
+            seg.text for seg in strip if seg.style and seg.style.bgcolor == current_style.bgcolor
+        ]
         assert marked == ["loss 0.0012"]
 
         await pilot.press("n", "n")  # further up

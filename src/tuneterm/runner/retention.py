@@ -8,8 +8,8 @@ this callback deletes a superseded one once the experiment state on storage is n
 checkpoint that superseded it (by a safety margin for the copy in flight). It works through the
 checkpoint's own pyarrow file system: a local disk, a shared mount or an object store alike.
 
-At the end of a sweep, every ended trial keeps only its newest checkpoint, including checkpoints
-a driver that died never got to delete.
+At the end of a sweep, an ended trial loses every checkpoint older than its newest reported one,
+including checkpoints a driver that died never got to delete.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ COPY_MARGIN_S = 5.0
 """How much newer than the superseding checkpoint the saved state must be (copy in flight)."""
 
 CHECK_INTERVAL_S = 1.0
-_CHECKPOINT = re.compile(r"checkpoint_(\d+)$")
+_CHECKPOINT = re.compile(r"checkpoint_(\d+)/?$")
 
 
 class CheckpointPruner(Callback):
@@ -71,7 +71,7 @@ class CheckpointPruner(Callback):
         ended_ids = {trial.trial_id for trial in ended}
         self._delete(lambda superseded_at, trial_id: trial_id in ended_ids)
         for trial in ended:
-            keep_newest_checkpoint(trial)
+            drop_older_checkpoints(trial, self._newest.get(trial.trial_id))
 
     def _delete(self, deletable: Any) -> None:
         kept = []
@@ -83,19 +83,26 @@ class CheckpointPruner(Callback):
         self._superseded = kept
 
 
-def keep_newest_checkpoint(trial: Any) -> None:
-    """Delete every `checkpoint_<n>` directory of an ended trial but the newest."""
+def drop_older_checkpoints(trial: Any, newest: str | None) -> None:
+    """Delete the `checkpoint_<n>` directories of an ended trial older than its newest reported
+    checkpoint (`newest`, else the one Ray restored it with), which Ray's saved state names: left
+    by a driver that died before deleting them. A newer directory, a save cut short, is kept."""
     try:
         filesystem = trial.storage.storage_filesystem
         trial_path = trial.storage.trial_fs_path
+        keep = newest or trial.checkpoint.path
     except AttributeError:
         return
-    for path in superseded_checkpoints(filesystem, trial_path):
-        _delete_dir(filesystem, path)
+    kept = _number(keep)
+    if kept is None:
+        return
+    for number, path in checkpoint_dirs(filesystem, trial_path):
+        if number < kept:
+            _delete_dir(filesystem, path)
 
 
-def superseded_checkpoints(filesystem: Any, trial_path: str) -> list[str]:
-    """The paths of a trial's checkpoint directories other than the highest-numbered one."""
+def checkpoint_dirs(filesystem: Any, trial_path: str) -> list[tuple[int, str]]:
+    """A trial's checkpoint directories, (number, path), oldest first."""
     from pyarrow import fs
 
     try:
@@ -104,11 +111,15 @@ def superseded_checkpoints(filesystem: Any, trial_path: str) -> list[str]:
         return []
     numbered = []
     for info in infos:
-        match = _CHECKPOINT.match(info.base_name)
-        if match and info.type == fs.FileType.Directory:
-            numbered.append((int(match.group(1)), info.path))
-    numbered.sort()
-    return [path for _, path in numbered[:-1]]
+        number = _number(info.base_name)
+        if number is not None and info.type == fs.FileType.Directory:
+            numbered.append((number, info.path))
+    return sorted(numbered)
+
+
+def _number(path: str | None) -> int | None:
+    match = _CHECKPOINT.search(path or "")
+    return int(match.group(1)) if match else None
 
 
 def _delete_dir(filesystem: Any, path: str) -> None:

@@ -173,11 +173,13 @@ def result_table(reader: SweepReader, trial_ids: set[str] | None) -> Table:
     """One row per reported result of the trials in `trial_ids` (all, if None), in the order
     recorded: trial id, iteration, time, then every metric any trial reported (by name).
 
-    The results are read twice, a batch at a time: once for the metrics' names (the columns come
-    before the first row; every trial's, whichever `trial_ids` says), once for the rows.
-    pyarrow's JSON reader parses each batch.
+    The results are read twice: once for the metrics' names (the columns come before the first
+    row; every trial's, whichever `trial_ids` says), which SQLite lists (`json_each`), then a
+    batch at a time for the rows, which pyarrow's JSON reader parses. (SQLite extracting each
+    metric into a column of its own costs more: a Python float per value, where pyarrow builds
+    the columns without any; bench/export.py.)
     """
-    names = sorted({name for lines in reader.metric_lines() for name in _names(lines)})
+    names = sorted(reader.result_keys())
     fixed = {column.name for column in RESULT_COLUMNS}
     columns = [*RESULT_COLUMNS]
     for name in names:
@@ -189,18 +191,6 @@ def result_table(reader: SweepReader, trial_ids: set[str] | None) -> Table:
 def _result_batches(batches: Iterable[RawResults], names: list[str]) -> Iterator[Batch]:
     for batch in batches:
         yield [batch.trial_ids, batch.iterations, batch.times, *_metric_arrays(batch, names)]
-
-
-def _names(lines: bytes) -> list[str]:
-    """The names of every metric in a batch of results (JSON Lines; a line that is no JSON
-    object has none)."""
-    import pyarrow as pa
-    import pyarrow.json as pa_json
-
-    try:
-        return list(pa_json.read_json(*_buffer(lines)).column_names)
-    except pa.ArrowException:  # a name whose values are numbers here and text there
-        return list({name: None for line in lines.splitlines() for name in _object(line)})
 
 
 def _metric_arrays(batch: RawResults, names: list[str]) -> list[Any]:

@@ -5,13 +5,16 @@
 - `LastReports`: each trial's last report holding a finite value of every metric (one consistent
   vector for the journal's Pareto front, domain.pareto).
 - `further_values`: each trial's last and best value of the further metrics (export, status).
+- `result_keys`, `reports_number`: which metrics the results report (export).
 
 A result is stored as the text Python's `json` writes, which holds `NaN` and `Infinity` where a
 value was not finite; SQLite's JSON functions refuse such a text ("malformed JSON"), failing the
-whole query. So every query here extracts values only from results SQLite reads as JSON
-(`json_valid`, nearly free beside `json_extract` thanks to SQLite's parse cache: about a tenth
-more) and hands back the text of the others, which Python decodes: only those are decoded whole,
-and a NaN stays a NaN (the health rules must see it).
+whole query (SQLite 3.42 on reads it as JSON5, but makes a NaN a NULL). So the queries here
+extract values only from results SQLite reads as JSON (`json_valid`, nearly free beside
+`json_extract` thanks to SQLite's parse cache: about a tenth more) and hand back the text of the
+others, which Python decodes: only those are decoded whole, and a NaN stays a NaN (the health
+rules must see it). The two queries that pass over every result and hand no value on (each
+trial's best, the metrics' names) try without the guard first, and guard only when that fails.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -181,8 +185,9 @@ def further_values(
     trial's last result (its finite numbers).
 
     SQLite finds each trial's best in one grouped query, and each trial's last value is in its
-    last result: only a trial whose last result lacks a metric is looked up again. Values that
-    are not numbers (text, tables) make it fold every result in Python instead, a slower pass."""
+    last result: only a trial whose last result lacks a metric (or holds no finite value of it)
+    is looked up again. Values that are not numbers (text, tables) make it fold every result in
+    Python instead, a slower pass."""
     if not objectives:
         return {}
     if _quoted(name for name, _ in objectives):
@@ -203,13 +208,35 @@ def further_values(
 
 
 def _sql_bests(store: Store, objectives: Sequence[Objective]) -> dict[str, dict[str, float]]:
-    """Each trial's best value of each objective, by that objective's mode; the results SQLite
-    cannot read come back joined by newlines (JSON texts hold none) and are folded in here."""
+    """Each trial's best value of each objective, by that objective's mode.
+
+    A pass over every result, so the plain query comes first (a quarter cheaper); a result SQLite
+    cannot read fails it, and one SQLite reads as an infinity (JSON5, SQLite 3.42 on) spoils it:
+    then the guarded query, whose unreadable results come back joined by newlines (JSON texts
+    hold none) and are folded in here."""
+    try:
+        return _bests(store, objectives, "json_extract(data, ?)", "NULL")
+    except sqlite3.OperationalError as error:
+        if "JSON" not in str(error):
+            raise
+    except _NotFinite:
+        pass
+    return _bests(store, objectives, _EXTRACT, _RAW)
+
+
+class _NotFinite(_NotNumbers):
+    """SQLite read an infinity: a result holds `Infinity` (which a lenient SQLite reads), or a
+    number too large for a float (which no reader of the guarded query's values should see)."""
+
+
+def _bests(
+    store: Store, objectives: Sequence[Objective], extract: str, raw: str
+) -> dict[str, dict[str, float]]:
     aggregates = ", ".join(
-        f"{'MAX' if mode == 'max' else 'MIN'}({_EXTRACT})" for _, mode in objectives
+        f"{'MAX' if mode == 'max' else 'MIN'}({extract})" for _, mode in objectives
     )
     rows = store.query(
-        f"SELECT trial_id, {aggregates}, group_concat({_RAW}, char(10)) FROM events"
+        f"SELECT trial_id, {aggregates}, group_concat({raw}, char(10)) FROM events"
         " WHERE kind = 'result' GROUP BY trial_id",
         [_path(name) for name, _ in objectives],
     )
@@ -219,8 +246,10 @@ def _sql_bests(store: Store, objectives: Sequence[Objective]) -> dict[str, dict[
         for (name, _), value in zip(objectives, values, strict=True):
             if value is None:
                 continue
-            if not _is_finite(value):
+            if not _is_number(value):
                 raise _NotNumbers(name)
+            if not math.isfinite(value):
+                raise _NotFinite(name)
             best[name] = value
         for text in raws.split("\n") if raws else ():
             _fold(best, objectives, _report(text))
@@ -243,6 +272,21 @@ def _last_value(store: Store, trial_id: str, name: str) -> float | None:
                 return float(number)
         offset += len(rows)
     return None
+
+
+def result_keys(store: Store) -> set[str]:
+    """The name of every metric any result holds, listed by SQLite (`json_each`); the keys of
+    results it cannot read are decoded in Python."""
+    each = "SELECT DISTINCT j.key FROM events, json_each({}) AS j WHERE kind = 'result'"
+    try:
+        return {key for (key,) in store.query(each.format("data"))}
+    except sqlite3.OperationalError as error:
+        if "JSON" not in str(error):
+            raise
+    keys = {key for (key,) in store.query(each.format("CASE WHEN json_valid(data) THEN data END"))}
+    raws = store.query("SELECT data FROM events WHERE kind = 'result' AND NOT json_valid(data)")
+    keys.update(key for (text,) in raws for key in _report(text))
+    return keys
 
 
 def reports_number(store: Store, name: str) -> bool:

@@ -24,7 +24,12 @@ from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.trial import Trial
 from tuneterm.storage.experiment import ExperimentDir
 from tuneterm.storage.liveness import effective_status
-from tuneterm.storage.result_metrics import Further, further_values, reports_number
+from tuneterm.storage.result_metrics import (
+    Further,
+    further_values,
+    reports_number,
+    result_keys,
+)
 from tuneterm.storage.sources import RayDirSource, SourceError, open_source
 from tuneterm.storage.store import Store, StoreError
 
@@ -34,11 +39,6 @@ BATCH = 50_000
 _RESULTS_AFTER = (
     "SELECT seq, trial_id, iteration, time, data FROM events"
     " WHERE kind = 'result' AND seq > ? ORDER BY seq LIMIT ?"
-)
-
-_LINES_AFTER = (
-    "SELECT MAX(seq), group_concat(data, char(10)) FROM (SELECT seq, data FROM events"
-    " WHERE kind = 'result' AND seq > ? ORDER BY seq LIMIT ?)"
 )
 
 
@@ -123,22 +123,16 @@ class SweepReader:
             return _store_snapshot(self.path, self._store)
         return _ray_snapshot(self.path)
 
-    def metric_lines(self) -> Iterator[bytes]:
-        """The metrics of every result, as JSON Lines (one object per result), `BATCH` results
-        at a time, in no particular order."""
-        if self._store is None:
-            for batch in _ray_results(self.path):
-                if batch.texts:
-                    yield "\n".join(batch.texts).encode()
-            return
-        seq = 0
-        while True:
-            # SQLite joins the texts: a million results never become a million Python strings.
-            [(last, lines)] = self._store.query(_LINES_AFTER, (seq, BATCH))
-            if last is None:
-                return
-            seq = last
-            yield lines.encode()
+    def result_keys(self) -> set[str]:
+        """The name of every metric any result reported (SQLite lists a store's: no result is
+        decoded in Python but those holding a NaN)."""
+        if self._store is not None:
+            return result_keys(self._store)
+        keys: set[str] = set()
+        source = RayDirSource(self.path)
+        while events := source.poll(BATCH):
+            keys.update(key for e in events if e.kind == EventKind.RESULT for key in e.data)
+        return keys
 
     def reports(self, name: str, finals: Mapping[str, Mapping[str, float]]) -> bool:
         """Whether any result holds a number (NaN included) under `name`; for a Ray Tune
@@ -184,13 +178,14 @@ def _store_snapshot(path: Path, store: Store) -> SweepSnapshot:
 
 def _final_results(store: Store) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """Each trial's last result and when it was recorded, by trial id."""
-    # SQLite takes a bare column's value from the row holding the group's MAX().
+    # Each trial's newest result through the index on (trial_id, seq): no pass over every result.
     rows = store.query(
-        "SELECT trial_id, time, data, MAX(seq) FROM events WHERE kind = 'result' GROUP BY trial_id"
+        "SELECT e.trial_id, e.time, e.data FROM trials AS t JOIN events AS e ON e.seq ="
+        " (SELECT MAX(seq) FROM events WHERE trial_id = t.trial_id AND kind = 'result')"
     )
     finals: dict[str, dict[str, float]] = {}
     seen: dict[str, float] = {}
-    for trial_id, time, data, _ in rows:
+    for trial_id, time, data in rows:
         finals[trial_id] = numbers_of(json.loads(data))
         seen[trial_id] = time
     return finals, seen

@@ -32,7 +32,7 @@ MAX_SHOWN = 4_096
 def shown_text(text: str) -> str:
     """A line as the pane shows it: tabs expanded, control and bidirectional characters and
     escape sequences escaped (never obeyed), cut after `MAX_SHOWN` characters."""
-    shown = printable(text.expandtabs(TAB))
+    shown = printable(text).expandtabs(TAB)
     if len(shown) <= MAX_SHOWN:
         return shown
     return f"{shown[:MAX_SHOWN]}… (+{len(shown) - MAX_SHOWN:,} characters)"

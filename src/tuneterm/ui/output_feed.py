@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -31,6 +32,9 @@ TAIL_BYTES = 2 << 20
 JUMP_BYTES = 8 << 20
 OPEN_RETRY = 2.0
 """Seconds between looks for a trial's output files while it has none."""
+KEY_PRIORITY = 0.06
+"""Seconds following stays off the GIL after a key press, so that the frame answering it is
+drawn first (as the sweep's feed does)."""
 TAIL, OLDER, NEWER, PAUSE, STOP = "tail", "older", "newer", "pause", "stop"
 
 
@@ -91,6 +95,11 @@ class OutputFeed:
         self._follow_at: OutputPosition | None = None
         self._generation = 0
         self._unfinished: list[WindowLine] = []
+        self._hold_until = 0.0
+
+    def hold(self, seconds: float = KEY_PRIORITY) -> None:
+        """Read no new lines for `seconds` from now (called from the UI thread on a key)."""
+        self._hold_until = time.monotonic() + seconds
 
     def want(self, kind: str, position: OutputPosition | None = None, generation: int = 0) -> None:
         """Ask for TAIL, OLDER or NEWER lines (from `position`), or PAUSE following; thread-safe."""
@@ -117,7 +126,10 @@ class OutputFeed:
         try:
             want = self._wants.get(timeout=self.interval)
         except queue.Empty:
-            if self._follow_at is not None and self.delivered.is_set():
+            held = min(self._hold_until - time.monotonic(), KEY_PRIORITY)
+            if held > 0:
+                self.stop_requested.wait(held)
+            elif self._follow_at is not None and self.delivered.is_set():
                 self._read_on(self._reader, self._follow_at)
             return
         self._answer(self._reader, want)

@@ -21,8 +21,8 @@ from tuneterm.domain.control import ControlAction
 from tuneterm.domain.events import Event, EventKind
 from tuneterm.domain.hypotheses.notebook import HypothesisEntry, Note, NoteKind, VerdictRecord
 from tuneterm.domain.hypotheses.verdict import Verdict
-from tuneterm.domain.resources import ResourceSample
 from tuneterm.domain.ray_result import NO_ERROR_TEXT, NOT_METRICS, RAY_KEYS, numeric_metrics
+from tuneterm.domain.resources import ResourceSample
 from tuneterm.domain.status import EndReason, SweepStatus
 from tuneterm.domain.trial import Result
 from tuneterm.storage.sources.protocol import ReadOnlySourceError

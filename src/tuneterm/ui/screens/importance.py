@@ -229,11 +229,11 @@ def _title(name: str, about: str) -> Text:
 def notes_text(result: Importance, everyone: int | None = None, where: str = "") -> Text:
     """Under the bars: what they rest on (`result.trials` of the sweep's `everyone` finished
     trials, those the filter `where` keeps) and how they were computed, or why there are none."""
-    among = _among(result.trials, everyone, where)
+    kept = _kept(result.trials, everyone, where)
     if result.reason:
         text = Text(result.reason, style="bold yellow")
-        if among:
-            text.append(f" ({among.strip()})", style="yellow")
+        if kept:
+            text.append(f" ({kept})", style="yellow")
         if result.trials < MIN_TRIALS:
             text.append(
                 f"\n\nShares appear once {MIN_TRIALS} trials have finished with a value of the "
@@ -241,16 +241,15 @@ def notes_text(result: Importance, everyone: int | None = None, where: str = "")
                 style="dim",
             )
         return text
-    line = f"from {result.trials}{among} finished trials; {fit_text(result.fit)}"
-    line = line if among else summary(result)
+    line = f"from {kept}; {fit_text(result.fit)}" if kept else summary(result)
     text = Text(line[:1].upper() + line[1:] + ".")
     text.append(f"\n\nShare of the variance explained: {METHOD}.", style="dim")
     text.append("\nRecomputed as trials finish.", style="dim")
     return text
 
 
-def _among(trials: int, everyone: int | None, where: str) -> str:
-    """ " of 21 (filter: lr < 1e-3)" while a filter leaves trials out; "" otherwise."""
+def _kept(trials: int, everyone: int | None, where: str) -> str:
+    """ "5 of 21 finished trials (filter: lr < 1e-3)" while a filter is set; "" otherwise."""
     if not where or everyone is None:
         return ""
-    return f" of {everyone} (filter: {one_line(where, FILTER_SHOWN)})"
+    return f"{trials} of {everyone} finished trials (filter: {one_line(where, FILTER_SHOWN)})"

@@ -35,7 +35,7 @@ LINE_STYLE = "green"
 DOMINATED_STYLE = "bright_black"
 FRONT_MARKER = "●"
 DOMINATED_MARKER = "·"
-VALUES_NOTE = "each trial's last report"
+VALUES_NOTE = "values: last reports"
 """What the legend says of the values plotted."""
 ONE_METRIC_HINT = 'Weigh several with [experiment] metrics = { val_loss = "min" } in the config'
 
@@ -195,16 +195,17 @@ class ParetoScreen(LivePlotScreen):
             "Columns left",
             id="pareto-columns-left",
             show=False,
+            priority=True,
             tooltip="The list of the front: show the column left of those shown",
         ),
         Binding(
             "right",
             "scroll_columns(1)",
-            "Columns",
+            "Columns right",
             id="pareto-columns-right",
-            key_display="←→",
-            tooltip="The list of the front: show the column right of those shown, when it is "
-            "too wide",
+            show=False,
+            priority=True,
+            tooltip="The list of the front: show the column right of those shown (‹3 more: ←→›)",
         ),
     ]
 

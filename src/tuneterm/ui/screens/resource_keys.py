@@ -31,6 +31,7 @@ TOGGLE_RESOURCES = Binding(
     "toggle_resources",
     "Usage",
     id="toggle-resources",
+    show=False,  # the wide footer is full; `?` lists it, and from 160 columns the columns show
     tooltip=f"Show or hide the running trials' CPU %, memory and GPU memory (shown from"
     f" {AUTO_WIDTH} columns on)",
 )

@@ -23,6 +23,8 @@ from tuneterm.ui.widgets.header import SweepFacts, SweepHeader
 from tuneterm.ui.widgets.trial_table import TrialTable
 
 _MOVE = Binding.Group("Move", compact=True)
+_SORT = Binding.Group("Sort", compact=True)
+"""`s` and `S` share one footer entry, "sS Sort", leaving room for `/`."""
 READ_ONLY_BINDING_ID = "control-read-only"
 NARROW_FOOTER_HIDES = (
     "reverse_sort",
@@ -33,10 +35,9 @@ NARROW_FOOTER_HIDES = (
     "app.show_journal",
     "app.show_compare",
     "command_palette",
-    "toggle_resources",
 )
 """Footer keys left out below `WIDE_FOOTER` columns, so that 80 fit the rest (`?` lists all)."""
-WIDE_FOOTER = 150
+WIDE_FOOTER = 160
 PARETO_TIP = "The trade-off between the sweep's metrics: trials no other beats on all of them"
 
 
@@ -57,10 +58,16 @@ class SweepScreen(TrialControlKeys, TrialFilterKeys, ResourceColumnKeys):
             "cycle_sort",
             "Sort",
             id="cycle-sort",
+            group=_SORT,
             tooltip="Sort by the next column (trial, state, iter, metrics, params, time)",
         ),
         Binding(
-            "S", "reverse_sort", "Reverse", id="reverse-sort", tooltip="Reverse the sort order"
+            "S",
+            "reverse_sort",
+            "Reverse",
+            id="reverse-sort",
+            group=_SORT,
+            tooltip="Reverse the sort order",
         ),
         Binding(
             "f",

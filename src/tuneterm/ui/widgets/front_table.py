@@ -1,6 +1,7 @@
 """`FrontTable`: a small table fitted to its width, its first column fixed (the trial). Columns
-right of it that do not fit scroll sideways (`scroll_columns`), and the title line ends with how
-many are out of view (`‹3 more›`): a column is never cut silently."""
+right of it that do not fit scroll sideways (`scroll_columns`, the screen's ← and →), and the
+title line ends with how many are out of view and the keys (`‹3 more: ←→›`): a column is never
+cut silently."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tuneterm.ui.format import fit
 
 MOST_CELLS = 16
 """Cells of a column at most; a longer name or value is cut with …."""
-MORE_ROOM = len(" ‹999 more›")
+MORE_ROOM = len(" ‹999 more: ←→›")
 """Cells kept for the count of the columns out of view, when some are."""
 
 
@@ -53,7 +54,7 @@ def table_lines(
     lines += [_line(row, widths, right, shown, "") for row in rows]
     hidden = len(titles) - len(shown)
     if hidden:
-        lines[0].append(f" ‹{hidden} more›", style="dim")
+        lines[0].append(f" ‹{hidden} more: ←→›", style="dim")
     for line in lines:
         line.truncate(width, overflow="ellipsis")
     return lines

@@ -148,6 +148,10 @@ class OutputPane(OutputSearch, can_focus=True):
             self._feed.stop()
             self._feed.finished.wait(JOIN_TIMEOUT)
 
+    def on_key(self) -> None:
+        if self._feed is not None:
+            self._feed.hold()
+
     @on(OutputUnavailable)
     def _unavailable(self) -> None:
         self.view.note = "no output kept for this trial"
