@@ -12,7 +12,7 @@ import pytest
 
 from tuneterm.domain.config.space import Param
 from tuneterm.domain.plots.axis import JITTER, AxisKind, axis_for, jitter
-from tuneterm.domain.plots.grid import Statistic, bins_for, heat_grid
+from tuneterm.domain.plots.grid import PairPoints, Statistic, bins_for, heat_grid
 from tuneterm.domain.plots.parallel import (
     PlotPoint,
     axis_columns,
@@ -129,6 +129,36 @@ def test_categorical_bins_are_one_per_value() -> None:
 def test_a_numeric_axis_gets_no_more_bins_than_distinct_values() -> None:
     axis = axis_for("lr", [1e-4, 1e-2], LR)
     assert bins_for(axis, [1e-4, 1e-2, 1e-2]).count == 2
+
+
+def test_a_choice_of_more_values_than_bins_groups_the_rarest_in_other() -> None:
+    names = [f"n{index:02d}" for index in range(30)]
+    axis = axis_for("opt", [], Param("opt", "choice", tuple(names)))
+    seen = ["n05"] * 3 + ["n20"] * 2 + ["n07", "n01"]
+    bins = bins_for(axis, seen, most=4)
+    assert bins.count == 4 and bins.grouped == 27
+    assert [bins.category(i) for i in range(3)] == ["n01", "n05", "n20"]  # in the axis's order
+    assert [bins.index(v) for v in ("n05", "n20", "n01", "n07", "n29", "x")] == [
+        1,
+        2,
+        0,
+        3,
+        3,
+        None,
+    ]
+    assert bins_for(axis, seen, most=30).grouped == 0  # room for every value: a bin each
+
+
+def test_pair_points_are_binned_to_the_room_given() -> None:
+    names = tuple(f"n{index:02d}" for index in range(30))
+    x = axis_for("lr", [1e-4, 1e-1], LR)
+    y = axis_for("opt", [], Param("opt", "choice", names))
+    points = tuple((10 ** -(1 + i % 4), name, 0.5) for i, name in enumerate(names))
+    pairs = PairPoints(x, y, points, maximize=True)
+    assert (pairs.grid().x.count, pairs.grid().y.count) == (4, 8)
+    roomy = pairs.grid(20, 40)
+    assert (roomy.x.count, roomy.y.count) == (4, 30)  # a numeric axis: no more than seen
+    assert sum(cell.count for cell in pairs.grid(2, 5).cells.values()) == 30
 
 
 def test_heat_grid_cells_count_average_and_keep_the_best() -> None:

@@ -173,7 +173,7 @@ def test_run_refuses_a_non_ray_address_in_one_line_before_anything_starts(
 ) -> None:
     config = tmp_path / "tiny.toml"
     config.write_text(TINY)
-    drivers_before = _driver_pids()
+    drivers_before = _driver_pids(tmp_path)
     listener = http_server() if server == "http" else tcp_server(hang_up)
     with listener as address:
         began = time.monotonic()
@@ -194,7 +194,7 @@ def test_run_refuses_a_non_ray_address_in_one_line_before_anything_starts(
     assert GCS_HINT in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert not (tmp_path / "runs").exists()
-    assert _driver_pids() <= drivers_before
+    assert _driver_pids(tmp_path) <= drivers_before
 
 
 # -- how a sweep whose fit() returned ended --------------------------------------------------------
@@ -311,7 +311,7 @@ def drive(tmp_path: Path, address: str) -> tuple[ExperimentDir, int, float]:
     began = time.monotonic()
     driver = start_driver(expdir, address)
     returncode = driver.wait(timeout=90)
-    assert driver.pid not in _driver_pids()
+    assert driver.pid not in _driver_pids(tmp_path)
     return expdir, returncode, time.monotonic() - began
 
 

@@ -12,10 +12,11 @@ from tests.ui.journal_recorded import write_config
 from tests.ui.plot_support import WIDE_SPACE, open_with_space, record_wide_sweep
 from tuneterm.domain.plots.axis import AxisKind
 from tuneterm.domain.plots.parallel import PlotPoint, parallel_plot
+from tuneterm.domain.plots.raster import DOT_BITS, rasterize
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.ui.screens.parallel import ParallelScreen
 from tuneterm.ui.screens.sweep import SweepScreen
-from tuneterm.ui.widgets.parallel_chart import TOP_STYLE, render_parallel
+from tuneterm.ui.widgets.parallel_chart import TOP_STYLE, cell_row, pixel_row, render_parallel
 
 
 def top_five(rows: list[TrialRow]) -> list[str]:
@@ -153,3 +154,33 @@ def test_nothing_to_draw_says_why() -> None:
     plot = parallel_plot([PlotPoint("a", {"lr": 0.1}, 0.5)], ["lr"], "accuracy", maximize=True)
     assert len(render_parallel(plot, 0, 80, 20, "")) == 20
     assert render_parallel(plot, 0, 80, 4, "too small")[0].plain.strip() == "too small"
+
+
+def test_a_label_sits_on_the_row_its_line_ends_in() -> None:
+    """#1.. and the category labels go on the row where the raster draws the vertex: rounded as
+    it rounds, not truncated."""
+    rows = 16
+    for step in range(401):
+        share = step / 400
+        height = pixel_row(share, rows)
+        raster = rasterize([0, 9], [[height, height]], columns=5, rows=rows)
+        ends = [
+            row
+            for row in range(rows)
+            if any(raster.bits[row, 4] & DOT_BITS[r][1] for r in range(4))
+        ]
+        assert ends == [cell_row(share, rows)], share
+
+
+def test_the_top_labels_follow_their_lines_end() -> None:
+    # On 10 rows, 0.4974 of the axis is dot row 19.6: drawn in dot row 20, the sixth cell row.
+    values = [0.0, 0.4974, 1.0]
+    points = [PlotPoint(f"t{i}", {"lr": 0.1}, value) for i, value in enumerate(values)]
+    plot = parallel_plot(points, ["lr"], "accuracy", maximize=True, top=3)
+    lines = render_parallel(plot, 0, 60, 14, "")
+    body = [line.plain for line in lines if line.plain[:1] in "│├"]  # the rows of the plot
+    assert len(body) == 10
+    marked = {int(text.split("#")[1][0]): row for row, text in enumerate(body) if "#" in text}
+    assert marked == {1: 0, 2: 5, 3: 9}
+    for line in plot.top():
+        assert marked[line.rank or 0] == cell_row(line.shares[-1] or 0.0, len(body))

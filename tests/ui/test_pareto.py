@@ -74,6 +74,9 @@ async def test_the_front_is_marked_joined_and_listed(pareto_sweep, make_app) -> 
         assert [line.split()[0] for line in text.splitlines()[1:]] == ["p0", "p1", "p2", "p3"]
         assert "train_loss↓" in text.splitlines()[0] and "batch_norm" in text.splitlines()[0]
         assert "0.003" in text.splitlines()[1]
+        # Its values are each trial's last report (the other views plot each trial's best).
+        figure = screen.query_one("#pareto-chart", Chart).figure
+        assert figure is not None and ("values: last reports", "dim") in figure.legend
 
 
 async def test_keys_cycle_the_metric_pairs_and_swap_the_axes(pareto_sweep, make_app) -> None:

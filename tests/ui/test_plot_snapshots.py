@@ -31,7 +31,8 @@ def opened(
 @pytest.mark.parametrize("size", SIZES)
 def test_parallel_coordinates(snap_compare, sweep, make_app, size) -> None:
     """An axis per hyperparameter (lr on a log axis; batch sizes and batch norm labelled at
-    their slots) and accuracy's last; the top five bright, #1.. beside accuracy's axis."""
+    their slots) and accuracy's (each trial's best) last; the top five bright, #1.. beside
+    accuracy's axis on the rows their lines end in."""
     write_config(sweep.path)
     app = make_app(sweep.path)
     assert snap_compare(app, terminal_size=size, run_before=opened(app, sweep, "v"))
@@ -41,14 +42,15 @@ def test_parallel_coordinates(snap_compare, sweep, make_app, size) -> None:
 def test_parallel_coordinates_of_ten_hyperparameters(
     snap_compare, tmp_path: Path, make_app, size
 ) -> None:
-    """At 80 columns the first seven axes and accuracy's ("axes 1–7 of 10: [ ]"); at 160, all."""
+    """At 80 columns the first five axes and accuracy's, on two even pages ("axes 1–5 of 10:
+    [ ]"); at 160, all."""
     sweep = record_wide_sweep(tmp_path / "wide")
     app = make_app(sweep.path)
     assert snap_compare(app, terminal_size=size, run_before=opened(app, sweep, "v"))
 
 
 def test_parallel_coordinates_next_page(snap_compare, tmp_path: Path, make_app) -> None:
-    """`]` at 80 columns: the last three hyperparameters and accuracy's axis."""
+    """`]` at 80 columns: the last five hyperparameters and accuracy's axis."""
     sweep = record_wide_sweep(tmp_path / "wide")
     app = make_app(sweep.path)
     run_before = opened(app, sweep, "v", "right_square_bracket")

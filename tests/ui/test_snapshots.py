@@ -75,7 +75,7 @@ def test_errored_trial_detail(snap_compare, sweep, make_app, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_scatter_plot(snap_compare, sweep, make_app, size) -> None:
-    """Final accuracy against lr (log axis), one marker per batch_norm value."""
+    """Each trial's best accuracy against lr (log axis), one marker per batch_norm value."""
     app = make_app(sweep.path)
     assert snap_compare(app, terminal_size=size, run_before=loaded(app, sweep), press=["p"])
 

@@ -129,6 +129,8 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    if process.stdin is not None:
+        process.stdin.close()
 
 
 def command_problem(program: str) -> str | None:
@@ -201,11 +203,7 @@ class AlertSender:
         if not self._thread.is_alive():
             return True
         self.abandon.set()
-        left = self._queue.qsize()
-        self.log(
-            f"the driver is ending: gave up on {left + 1} alerts or fewer for the "
-            f"{self.channel.label}"
-        )
+        self.log(f"the driver is ending: the {self.channel.label} gave up on the alerts left")
         return False
 
     def _run(self) -> None:

@@ -80,7 +80,7 @@ class TuneTermApp(ControlActions, JournalActions, AlertActions, PlotActions):
         self.trial_readers = TrialReaders(source, self._source_lock)
         """Trials' output files and resource samples, for the detail screen and the table."""
         self._feed = SweepFeed(source, self.state, self._source_lock, poll_interval)
-
+        self.init_alerts(self._feed)
         self._primed = self._feed.prime()
         self._feed_started = False
         self.events_seen = 0

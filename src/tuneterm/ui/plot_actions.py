@@ -39,9 +39,7 @@ class PlotActions(App[str]):
 
         screen = self.sweep_screen
         self.push_screen(
-            ParallelScreen(
-                self.state, self.source.config, keep=screen.keeps, describe=screen.filter_text
-            )
+            ParallelScreen(self.state, screen.keeps, screen.filter_text, config=self.source.config)
         )
 
     def action_show_pareto(self) -> None:

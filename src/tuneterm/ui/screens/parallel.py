@@ -15,8 +15,8 @@ from tuneterm.domain.plots.parallel import ParallelPlot, PlotPoint, parallel_plo
 from tuneterm.domain.sweep.state import SweepState
 from tuneterm.domain.text import printable
 from tuneterm.ui.plot_figures import Space, sweep_params
-from tuneterm.ui.screens.live_plot import Describe, Keep, no_filter, nothing_to_show
-from tuneterm.ui.screens.search_space import ConfigReader, SpaceScreen
+from tuneterm.ui.screens.live_plot import Keep, nothing_to_show
+from tuneterm.ui.screens.search_space import SpaceScreen
 from tuneterm.ui.widgets.parallel_chart import ParallelChart
 
 
@@ -69,15 +69,16 @@ class ParallelScreen(SpaceScreen):
         ),
     ]
 
-    def __init__(
-        self,
-        state: SweepState,
-        config: ConfigReader | None = None,
-        keep: Keep | None = None,
-        describe: Describe = no_filter,
-    ) -> None:
-        super().__init__(state, keep, describe, config)
-        self.plot, self.trial_count, self.total = sweep_plot(state, keep)
+    plot: ParallelPlot
+    """What is drawn: the trials the filters keep that reported the metric."""
+    trial_count = 0
+    """The trials the filters keep."""
+    total = 0
+    """The trials of the sweep."""
+
+    def on_mount(self) -> None:
+        self.reload()
+        super().on_mount()
 
     def body(self) -> ComposeResult:
         yield ParallelChart(id="parallel-chart")

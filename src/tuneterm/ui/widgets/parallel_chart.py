@@ -236,7 +236,7 @@ class ParallelChart(Widget):
 
     @property
     def shown_axis_names(self) -> list[str]:
-        """The names of the axes drawn now, the metric's last."""
+        """The names of the axes drawn now, the metric's axis last."""
         if self.plot is None:
             return []
         return [self.plot.axes[i].name for i in shown_axes(self.plot, self.page, self.size.width)]
