@@ -522,7 +522,7 @@ ERROR_CASES = [
         ),
         "search.points_to_evaluate",
         9,
-        "only used by algorithms \"hyperopt\" and \"optuna\" (algorithm is 'random')",
+        'only used by algorithms "hyperopt" and "optuna" (algorithm is \'random\')',
     ),
     case(
         "point-unknown-parameter",

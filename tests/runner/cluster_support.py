@@ -121,11 +121,13 @@ class TwoNodeCluster:
         for process in reversed(self.processes):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 3.0  # a test's cluster need not shut down politely
         for process in self.processes:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=20)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 def mount_namespace(pid: int) -> str:

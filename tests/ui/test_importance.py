@@ -153,3 +153,14 @@ async def test_a_failure_is_shown_in_the_panel_and_not_retried_until_a_trial_fin
         await pilot.pause(1.2)
         await wait_for_workers(pilot, app, "importance")
         assert len(calls) == 1
+
+
+def test_a_filtered_result_with_a_poor_fit_still_says_its_shares_are_unreliable() -> None:
+    from tuneterm.domain.importance import Importance
+    from tuneterm.ui.screens.importance import notes_text
+
+    poor = Importance("accuracy", (("lr", 0.9), ("bs", 0.1)), 9, -0.17)
+    text = notes_text(poor, everyone=20, where="bs == 16").plain
+    assert "shares are unreliable" in text and "9 of 20 finished trials (filter: bs == 16)" in text
+    good = Importance("accuracy", (("lr", 0.9), ("bs", 0.1)), 9, 0.8)
+    assert "unreliable" not in notes_text(good, everyone=20, where="bs == 16").plain

@@ -7,6 +7,7 @@ to stop, pause or resume trials go the same way: written into the store, applied
 
 from __future__ import annotations
 
+import gc
 import shlex
 import threading
 import time
@@ -132,8 +133,12 @@ class TuneTermApp(ControlActions, JournalActions, AlertActions, PlotActions):
         hold, self._first_paint_hold = self._first_paint_hold, None
         if hold is not None:
             hold.__exit__(None, None, None)
+            # What start-up made lives as long as the app: full collections need not scan it
+            # again (each paused the frames by 35-60 ms; key p99 in a fast output pane).
+            gc.freeze()
 
     def on_unmount(self) -> None:
+        gc.unfreeze()
         self._feed.stop_requested.set()
         if self._feed_started:
             self._feed.finished.wait(JOIN_TIMEOUT)

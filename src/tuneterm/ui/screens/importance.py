@@ -241,7 +241,11 @@ def notes_text(result: Importance, everyone: int | None = None, where: str = "")
                 style="dim",
             )
         return text
-    line = f"from {kept}; {fit_text(result.fit)}" if kept else summary(result)
+    if kept:
+        filtered = f"{result.warning}; from {kept}" if result.warning else None
+        line = filtered or f"from {kept}; {fit_text(result.fit)}"
+    else:
+        line = summary(result)
     text = Text(line[:1].upper() + line[1:] + ".")
     text.append(f"\n\nShare of the variance explained: {METHOD}.", style="dim")
     text.append("\nRecomputed as trials finish.", style="dim")

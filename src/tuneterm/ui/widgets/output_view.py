@@ -93,7 +93,7 @@ class OutputView(ScrollView, can_focus=False):
         if reset:
             self._strips.clear()
             self._shown.clear()
-        self._sync_size()
+        resized = self._sync_size()
         self.sticky = follow
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
@@ -102,7 +102,8 @@ class OutputView(ScrollView, can_focus=False):
                 y=self.scroll_offset.y + shift, animate=False, immediate=True, force=True
             )
         self.refresh()
-        self.call_after_refresh(self._place_scrollbar)
+        if resized:
+            self.call_after_refresh(self._place_scrollbar)
 
     def _place_scrollbar(self) -> None:
         """A scroll made before the scroll bar showed (its first rows) leaves its thumb behind."""
@@ -115,10 +116,13 @@ class OutputView(ScrollView, can_focus=False):
         self._shown.clear()
         self.refresh()
 
-    def _sync_size(self) -> None:
+    def _sync_size(self) -> bool:
+        """Give the scroll view the rows' size; whether it changed (a relayout)."""
         size = Size(self._width, self.row_count)
-        if size != self.virtual_size:
-            self.virtual_size = size
+        if size == self.virtual_size:
+            return False
+        self.virtual_size = size
+        return True
 
     # -- scrolling ------------------------------------------------------------------------------
 
