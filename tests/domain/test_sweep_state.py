@@ -578,3 +578,16 @@ def test_control_events_fold_the_same_in_pieces(store: Store) -> None:
         pieces.apply(events[i : i + 3])
     assert pieces.rows() == folded(store).rows()
     assert pieces.row("t5").pending_action == "stopping…"
+
+
+def test_a_resumed_sweep_keeps_its_first_start_in_the_store_and_the_state(store: Store) -> None:
+    store.record_experiment_started(now=100.0, resumed=False)
+    store.record_experiment_ended("crashed", "driver died", now=150.0)
+    store.record_experiment_started(now=500.0, resumed=True)
+    assert store.meta()["started_at"] == 100.0
+    state = folded(store)
+    assert state.started_at == 100.0 and state.ended_at is None
+    assert state.elapsed(now=600.0) == 500.0
+    # A new run of the same store (not a resume) starts the clock again.
+    store.record_experiment_started(now=700.0, resumed=False)
+    assert store.meta()["started_at"] == 700.0

@@ -119,3 +119,14 @@ def test_the_feed_answers_on_its_thread_and_follows_what_the_trial_prints(tmp_pa
         feed.stop()
         runner.join(5.0)
     assert feed.finished.is_set()
+
+
+def test_long_lines_are_bounded_by_characters_as_well_as_by_count() -> None:
+    buffer = OutputBuffer(limit=100, follow_limit=100, char_limit=50)
+    wide = [WindowLine(STDOUT, f"{n:02d}" + "x" * 18, OutputPosition(n, n, 0)) for n in range(10)]
+    buffer.reset(wide[5:], OutputPosition(5, 5, 0), OutputPosition(10, 10, 0), False)
+    assert [line.text[:2] for line in buffer.lines] == ["08", "09"]
+    assert buffer.chars == 40 and buffer.front == OutputPosition(8, 8, 0)
+    buffer.prepend(wide[:8], OutputPosition(0, 0, 0), at_start=True)
+    assert [line.text[:2] for line in buffer.lines] == ["00", "01"]
+    assert buffer.back == OutputPosition(2, 2, 0)

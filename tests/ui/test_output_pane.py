@@ -87,6 +87,10 @@ async def test_s_shows_stdout_only_then_stderr_only(sweep, make_app) -> None:
         assert view_rows(pane.view)[0] == "warning: \\x1b[31mred\\x1b[0m [bold]x[/] \\u202eevil"
         assert view_rows(pane.view)[1] == ""
         assert "stderr only" in screen_text(app)
+        await pilot.press("s")  # both again, still following
+        write_output(sweep.path, [(STDOUT, b"\nafter the switch\n")])
+        await wait_until(pilot, lambda: view_rows(pane.view)[-1] == "   │after the switch")
+        assert pane.following
 
 
 def bytes_read() -> int:
@@ -191,3 +195,32 @@ async def test_a_trial_without_output_says_so(sweep, make_app) -> None:
         await wait_until(pilot, lambda: "no output yet" in screen_text(app))
         write_output(sweep.path, [(STDOUT, b"hello\n")])
         await wait_until(pilot, lambda: "   │hello" in screen_text(app))
+
+
+async def test_a_busy_link_holds_back_following_but_never_a_key(sweep, make_app) -> None:
+    some_output(sweep.path)
+    app = make_app(sweep.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_output(pilot, app, sweep)
+        app.meter.record(10 * app.meter.budget)  # as if the last second's frames filled the link
+        write_output(sweep.path, [(STDOUT, b"\nwhile the link is busy\n")])
+        await wait_until(pilot, lambda: pane.buffer.lines[-1].text == "while the link is busy")
+        assert "while the link is busy" not in screen_text(app), "held back for the budget"
+        await pilot.press("s")  # a key's frame goes at once, with what it shows
+        assert view_rows(pane.view)[-1] == "while the link is busy"
+        await pilot.press("s", "s")
+        write_output(sweep.path, [(STDOUT, b"once the link is free\n")])
+        await wait_until(pilot, lambda: "once the link is free" in screen_text(app), timeout=3.0)
+
+
+async def test_a_long_line_ends_in_a_mark_and_scrolls_sideways(sweep, make_app) -> None:
+    write_output(sweep.path, [(STDOUT, b"short\n" + b"0123456789" * 30 + b"<end>\n")])
+    app = make_app(sweep.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_output(pilot, app, sweep)
+        await wait_until(pilot, lambda: pane.buffer.row_count == 2)
+        rows = view_rows(pane.view)
+        assert rows[1].endswith("›") and rows[0] == "   │short"
+        for _ in range(32):
+            await pilot.press("right")
+        assert view_rows(pane.view)[1].endswith("<end>")

@@ -24,6 +24,8 @@ LIMIT = 20_000
 """Lines held at most."""
 FOLLOW_LIMIT = 10_000
 """Lines held while following the tail (older ones are read again when scrolled back to)."""
+CHAR_LIMIT = 16_000_000
+"""Characters held at most, whatever the count of lines (a line may be 64 KB long)."""
 TAB = 8
 MAX_SHOWN = 4_096
 """Characters of a line shown (escapes included); the rest is summed up after an ellipsis."""
@@ -47,10 +49,15 @@ def matcher(query: str) -> re.Pattern[str]:
 class OutputBuffer:
     """A window of a trial's output lines, and the rows (lines of the chosen streams) shown."""
 
-    def __init__(self, limit: int = LIMIT, follow_limit: int = FOLLOW_LIMIT) -> None:
+    def __init__(
+        self, limit: int = LIMIT, follow_limit: int = FOLLOW_LIMIT, char_limit: int = CHAR_LIMIT
+    ) -> None:
         self.limit = limit
         self.follow_limit = follow_limit
+        self.char_limit = char_limit
         self.lines: deque[WindowLine] = deque()
+        self.chars = 0
+        """Characters of the lines held."""
         self.base = 0
         """The absolute index of the first line held."""
         self.front: OutputPosition | None = None
@@ -104,6 +111,7 @@ class OutputBuffer:
         """Hold these lines only (the tail, read afresh)."""
         self.base += len(self.lines)
         self.lines = deque(lines)
+        self.chars = _chars(lines)
         self.front, self.back, self.at_start = front, back, at_start
         self._by_stream = {STDOUT: deque(), STDERR: deque()}
         self._index_lines(lines, self.base)
@@ -113,6 +121,7 @@ class OutputBuffer:
         """Add newer lines at the bottom; returns how many rows were dropped at the top."""
         first = self.base + len(self.lines)
         self.lines.extend(lines)
+        self.chars += _chars(lines)
         self.back = back
         self._index_lines(lines, first)
         return self._drop_front(self.follow_limit)
@@ -128,6 +137,7 @@ class OutputBuffer:
         before = self.row_count
         self.base -= len(lines)
         self.lines.extendleft(reversed(lines))
+        self.chars += _chars(lines)
         self.front, self.at_start = front, at_start
         for stream, rows in self._by_stream.items():
             wanted = [self.base + n for n, line in enumerate(lines) if line.stream == stream]
@@ -136,14 +146,20 @@ class OutputBuffer:
         self._drop_back(self.limit)
         return added
 
+    def _over(self, keep: int) -> bool:
+        return len(self.lines) > max(1, keep) or (
+            self.chars > self.char_limit and len(self.lines) > 1
+        )
+
     def _drop_front(self, keep: int) -> int:
-        excess = len(self.lines) - keep
-        if excess <= 0:
-            return 0
         rows_before = self.row_count
-        for _ in range(excess):
-            self.lines.popleft()
-        self.base += excess
+        dropped = 0
+        while self._over(keep):
+            self.chars -= len(self.lines.popleft().text)
+            dropped += 1
+        if not dropped:
+            return 0
+        self.base += dropped
         self.front = self.lines[0].before if self.lines else self.back
         self.at_start = False
         for rows in self._by_stream.values():
@@ -152,12 +168,13 @@ class OutputBuffer:
         return rows_before - self.row_count
 
     def _drop_back(self, keep: int) -> None:
-        excess = len(self.lines) - keep
-        if excess <= 0:
+        last: WindowLine | None = None
+        while self._over(keep):
+            last = self.lines.pop()
+            self.chars -= len(last.text)
+        if last is None:
             return
-        for _ in range(excess - 1):
-            self.lines.pop()
-        self.back = self.lines.pop().before
+        self.back = last.before
         end = self.base + len(self.lines)
         for rows in self._by_stream.values():
             while rows and rows[-1] >= end:
@@ -174,3 +191,7 @@ class OutputBuffer:
             if pattern.search(shown_text(self.line(row).text)):
                 return row
         return None
+
+
+def _chars(lines: list[WindowLine]) -> int:
+    return sum(len(line.text) for line in lines)

@@ -184,7 +184,9 @@ class OutputPane(OutputSearch, can_focus=True):
         if message.generation != self.generation:
             return
         back = self.buffer.back
-        added = self.buffer.prepend(message.lines, message.position, message.at_start)
+        # No lines read back (what is left is not known to be lines): nothing more to read.
+        at_start = message.at_start or not message.lines
+        added = self.buffer.prepend(message.lines, message.position, at_start)
         if self.buffer.back != back:  # lines dropped at the bottom: no longer the tail's
             self._stop_following()
             self._window_at_end = False
