@@ -78,7 +78,7 @@ def record_experiment(root: Path) -> Path:
             "run",
             str(REPO / "configs" / "default.toml"),
             "--set",
-            "experiment.metrics.val_loss=min",
+            "experiment.metrics={ val_loss = \"min\" }",
             "--detach",
         ],
         env=env,
@@ -107,6 +107,7 @@ def main() -> None:
         if args.source is None:
             wait(lambda: results_in(expdir) >= 28, timeout=180)
             asyncio.run(shoot(expdir, [("running-sweep", []), ("trial-detail", ["j", "enter"])]))
+            asyncio.run(shoot(expdir, [("trial-output", ["j", "enter", "o"])]))
             asyncio.run(shoot(expdir, [("running-sweep-80x24", [])], size=(80, 24)))
             wait(lambda: status_of(expdir) != "running", timeout=300)
             # The dashboards above recorded when they showed the sweep: this one says what
