@@ -78,7 +78,7 @@ def record_experiment(root: Path) -> Path:
             "run",
             str(REPO / "configs" / "default.toml"),
             "--set",
-            "experiment.metrics={ val_loss = \"min\" }",
+            'experiment.metrics={ val_loss = "min" }',
             "--detach",
         ],
         env=env,

@@ -40,6 +40,7 @@ class TwoNodeCluster:
         self.token.write_text(secrets.token_hex(32))
         self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(self.token)}
         self.processes: list[subprocess.Popen[bytes]] = []
+        self._taken: set[int] = {self.port}
         head = ["--head", f"--port={self.port}", "--num-cpus=0", "--include-dashboard=false"]
         self._start("head", [*head, "--disable-usage-stats", *self._ports()])
         self._wait_listening(self.port)
@@ -48,18 +49,28 @@ class TwoNodeCluster:
         self._wait_for_nodes(2)
 
     def _ports(self) -> list[str]:
-        low = free_port()
+        low = self._port(span=41)
         return [
             "--node-ip-address=127.0.0.1",
-            f"--node-manager-port={free_port()}",
-            f"--object-manager-port={free_port()}",
+            f"--node-manager-port={self._port()}",
+            f"--object-manager-port={self._port()}",
             f"--min-worker-port={low}",
             f"--max-worker-port={low + 40}",
-            f"--dashboard-agent-listen-port={free_port()}",
-            f"--dashboard-agent-grpc-port={free_port()}",
-            f"--metrics-export-port={free_port()}",
-            f"--runtime-env-agent-port={free_port()}",
+            f"--dashboard-agent-listen-port={self._port()}",
+            f"--dashboard-agent-grpc-port={self._port()}",
+            f"--metrics-export-port={self._port()}",
+            f"--runtime-env-agent-port={self._port()}",
         ]
+
+    def _port(self, span: int = 1) -> int:
+        """A free port (the first of `span`) that no port given to either node overlaps: Ray
+        refuses to start when two of its components would share one."""
+        while True:
+            port = free_port()
+            wanted = set(range(port, port + span))
+            if not wanted & self._taken and port + span <= 65535:
+                self._taken |= wanted
+                return port
 
     def _start(self, name: str, arguments: list[str], hidden: Path | None = None) -> None:
         command = [str(RAY_BIN), "start", "--block", *arguments]

@@ -5,12 +5,11 @@ streamed through the sweep's relay actor."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.runner.cluster_support import TwoNodeCluster, mount_namespace, private_mounts_problem
+from tests.runner.cluster_support import TwoNodeCluster, mount_namespace
 from tests.runner.test_trial_output_sweep import check_chatty_output, check_memory_rose
 from tests.runner.trial_output_support import write_trainable_config
 from tests.support import tuneterm
@@ -19,20 +18,11 @@ from tuneterm.storage.experiment import ExperimentDir
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[TwoNodeCluster]:
-    problem = private_mounts_problem()
-    if problem is not None:
-        pytest.skip(f"the worker node cannot get a disk of its own: {problem}")
-    (tmp_path / "runs").mkdir()
-    started = TwoNodeCluster(tmp_path, hidden=tmp_path / "runs")
-    yield started
-    started.stop()
-
-
 def test_output_and_samples_of_a_trial_on_another_node_reach_the_experiment_directory(
-    tmp_path: Path, cluster: TwoNodeCluster, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, two_nodes: TwoNodeCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    cluster = two_nodes
+    runs = cluster.tmp / "runs" / "output"  # hidden from the worker node
     monkeypatch.setenv("RAY_AUTH_TOKEN_PATH", str(cluster.token))
     directory = tmp_path / "work"
     directory.mkdir()
@@ -40,12 +30,12 @@ def test_output_and_samples_of_a_trial_on_another_node_reach_the_experiment_dire
     config = write_trainable_config(directory, "chatty", space, storage=tmp_path / "shared")
     proc = tuneterm(
         "run", str(config), "--headless", "--address", cluster.address,
-        cwd=directory, root=tmp_path / "runs", timeout=180,
+        cwd=directory, root=runs, timeout=180,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     namespace = (directory / "pids" / "chatty.mnt").read_text()
     assert namespace != mount_namespace(os.getpid()), "it ran on the worker node"
-    [path] = (tmp_path / "runs").iterdir()
+    [path] = runs.iterdir()
     expdir = ExperimentDir(path)
     assert not (cluster.tmp / "worker-disk" / path.name).exists()
     trial_id = check_chatty_output(expdir, directory)

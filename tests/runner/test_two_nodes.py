@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.control_support import meta, results, started, trials, write_config
-from tests.runner.cluster_support import TwoNodeCluster, mount_namespace, private_mounts_problem
+from tests.runner.cluster_support import TwoNodeCluster, mount_namespace
 from tests.support import tuneterm, wait_for
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.storage.experiment import ExperimentDir
@@ -25,20 +24,23 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow]
 ITERATIONS = 16
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("two-nodes")
+@pytest.fixture
+def cluster(two_nodes: TwoNodeCluster) -> TwoNodeCluster:
+    return two_nodes
 
 
-@pytest.fixture(scope="module")
-def cluster(base: Path) -> Iterator[TwoNodeCluster]:
-    problem = private_mounts_problem()
-    if problem is not None:
-        pytest.skip(f"the worker node cannot get a disk of its own: {problem}")
-    (base / "runs").mkdir()
-    started_cluster = TwoNodeCluster(base, hidden=base / "runs")
-    yield started_cluster
-    started_cluster.stop()
+@pytest.fixture
+def base(two_nodes: TwoNodeCluster, request: pytest.FixtureRequest) -> Path:
+    """A directory of the test's own that both nodes see; its experiments go to `root_of(base)`,
+    under the root the worker node cannot see."""
+    path = two_nodes.tmp / request.node.name[:40]
+    path.mkdir()
+    root_of(path).mkdir()
+    return path
+
+
+def root_of(base: Path) -> Path:
+    return base.parent / "runs" / base.name
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def env(cluster: TwoNodeCluster, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(base: Path, *args: str, timeout: float = 120, cwd: Path | None = None) -> str:
-    proc = tuneterm(*args, cwd=cwd or base, root=base / "runs", timeout=timeout)
+    proc = tuneterm(*args, cwd=cwd or base, root=root_of(base), timeout=timeout)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -62,14 +64,12 @@ def test_local_storage_on_a_cluster_of_two_nodes_is_refused_with_the_fix(
     config = write_config(directory, "checkpointed", [1], period=0.1, cpu=1)
     proc = tuneterm(
         "run", str(config), "--headless", "--address", cluster.address,
-        cwd=directory, root=base / "runs", timeout=120,
+        cwd=directory, root=root_of(base), timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "storage.path: the cluster has 2 nodes" in proc.stdout
     assert "set [storage] path to a directory every node mounts" in proc.stdout
-    expdir = next(
-        path for path in (base / "runs").iterdir() if path.name.startswith("checkpointed")
-    )
+    expdir = next(path for path in root_of(base).iterdir() if path.name.startswith("checkpointed"))
     with Store.open(ExperimentDir(expdir).store) as store:
         assert store.trials() == []
 

@@ -10,7 +10,18 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 
 RAY_CONNECT_TIMEOUT_S = 30.0
-"""How long a driver tries to join the cluster at its address before it gives up."""
+"""How long a driver tries to join the cluster at its address before it gives up, unless
+$TUNETERM_CONNECT_TIMEOUT_S (seconds, more than 0) says otherwise."""
+TIMEOUT_ENV = "TUNETERM_CONNECT_TIMEOUT_S"
+
+
+def connect_timeout() -> float:
+    """$TUNETERM_CONNECT_TIMEOUT_S when it is a number of seconds above 0, else 30 s."""
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return RAY_CONNECT_TIMEOUT_S
+    return value if 0 < value < float("inf") else RAY_CONNECT_TIMEOUT_S
 
 GIVE_UP_GRACE_S = 5.0
 """How long after the timeout a `ray.init` blocked in Ray's C++ client (for ~30 s at a time,
@@ -34,13 +45,14 @@ def unreachable_message(address: str, timeout: float) -> str:
 
 @contextlib.contextmanager
 def connect_deadline(
-    address: str, on_stuck: Callable[[str], None], timeout: float = RAY_CONNECT_TIMEOUT_S
+    address: str, on_stuck: Callable[[str], None], timeout: float | None = None
 ) -> Iterator[None]:
     """Raise RayUnreachable in the block (on the main thread) once it has lasted `timeout`.
 
     A block stuck where no signal handler runs gets `GIVE_UP_GRACE_S` more; then
     `on_stuck(message)` records the failure and the process ends, leaving nothing behind.
     """
+    timeout = connect_timeout() if timeout is None else timeout
     message = unreachable_message(address, timeout)
 
     def interrupt(signum: int, frame: FrameType | None) -> None:

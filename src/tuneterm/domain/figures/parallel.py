@@ -41,13 +41,13 @@ def parallel_plan(data: FigureInput) -> FigurePlan:
         axis, scale = _axis(data, name, [trial.config[name] for trial in trials])
         axes.append(axis)
         scales.append(scale)
-    metric_values = [float(trial.last_metric or 0.0) for trial in trials]
+    metric_values = [float(trial.best_metric or 0.0) for trial in trials]
     metric_axis, metric_scale = _numeric_axis(data.metric, metric_values, log=False)
     series = []
     for rank, trial in reversed(list(enumerate(trials))):
         ys = [scale(trial.config[name]) for name, scale in zip(names, scales, strict=True)]
-        ys.append(metric_scale(float(trial.last_metric or 0.0)))
-        series.append(_line(data, ys, rank, metric_scale(float(trial.last_metric or 0.0))))
+        ys.append(metric_scale(float(trial.best_metric or 0.0)))
+        series.append(_line(data, ys, rank, metric_scale(float(trial.best_metric or 0.0))))
     return FigurePlan(
         name="parallel-coordinates",
         title=one_line(f"{data.metric} across the tuned hyperparameters", 200),
@@ -59,10 +59,11 @@ def parallel_plan(data: FigureInput) -> FigurePlan:
 
 
 def _ranked(data: FigureInput, trials: Sequence[Trial]) -> list[Trial]:
-    """The trials with a finite last metric, best first, at most `MOST_LINES`."""
-    scored = [t for t in trials if t.last_metric is not None and math.isfinite(t.last_metric)]
+    """The trials with a finite best metric (the dashboard's value too), best first, at most
+    `MOST_LINES`."""
+    scored = [t for t in trials if t.best_metric is not None and math.isfinite(t.best_metric)]
     sign = -1.0 if data.mode == "max" else 1.0
-    return sorted(scored, key=lambda trial: sign * float(trial.last_metric or 0.0))[:MOST_LINES]
+    return sorted(scored, key=lambda trial: sign * float(trial.best_metric or 0.0))[:MOST_LINES]
 
 
 def _line(data: FigureInput, ys: list[float], rank: int, metric_position: float) -> PlotSeries:

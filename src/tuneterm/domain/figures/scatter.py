@@ -109,11 +109,12 @@ def wants_log(data: FigureInput, name: str, xs: Sequence[float]) -> bool:
 def metric_plan(
     data: FigureInput, x: str, group: str | None, hypotheses: tuple[str, ...] = ()
 ) -> FigurePlan:
-    """The last reported metric of every trial against `x`, one series per value of `group`."""
+    """Every trial's best value of the metric against `x` (as the dashboard's scatter shows it),
+    one series per value of `group`."""
     points = [
         (trial.config[x], metric, trial.config.get(group) if group else None)
         for trial in data.trials
-        if x in trial.config and (metric := trial.last_metric) is not None and math.isfinite(metric)
+        if x in trial.config and (metric := trial.best_metric) is not None and math.isfinite(metric)
     ]
     title = f"{data.metric} against {x}" + (f", by {group}" if group else "")
     plan = FigurePlan(
@@ -122,7 +123,7 @@ def metric_plan(
         kind=FigureKind.SCATTER,
         series=(),
         x_label=one_line(x, 80),
-        y_label=one_line(f"last reported {data.metric}", 80),
+        y_label=one_line(f"best {data.metric}", 80),
         hypotheses=hypotheses,
     )
     if is_numeric(data, x):
