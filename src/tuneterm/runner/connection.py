@@ -23,6 +23,7 @@ def connect_timeout() -> float:
         return RAY_CONNECT_TIMEOUT_S
     return value if 0 < value < float("inf") else RAY_CONNECT_TIMEOUT_S
 
+
 GIVE_UP_GRACE_S = 5.0
 """How long after the timeout a `ray.init` blocked in Ray's C++ client (for ~30 s at a time,
 where no signal handler runs) is left before the process ends."""
