@@ -209,7 +209,7 @@ def test_a_trial_stopped_just_before_the_driver_died_stays_stopped_after_resume(
     tmp_path: Path, ray_head: RayHead
 ) -> None:
     """Ray's saved state lags by up to ~10 s and may still call the trial unfinished."""
-    config = write_config(tmp_path, "checkpointed", [1, 2], period=0.4, cpu=1, extra_space="n = 10")
+    config = write_config(tmp_path, "checkpointed", [1, 2], period=0.4, cpu=1, extra_space="n = 6")
     expdir = start_detached(config, ray_head.address, tmp_path)
     wait_for(started(expdir, 1, min_results=2), timeout=60)
     stopped = trials(expdir)[1]
@@ -227,4 +227,4 @@ def test_a_trial_stopped_just_before_the_driver_died_stays_stopped_after_resume(
     after = trials(expdir)
     assert (after[1].reason, after[1].last_iteration) == (EndReason.USER, at_stop.last_iteration)
     assert results(expdir, stopped.trial_id) == list(range(1, at_stop.last_iteration + 1))
-    assert (after[2].reason, after[2].last_iteration) == (EndReason.COMPLETED, 10)
+    assert (after[2].reason, after[2].last_iteration) == (EndReason.COMPLETED, 6)

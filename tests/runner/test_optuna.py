@@ -24,7 +24,7 @@ seed = 0
 
 [trainable]
 name = "mlp"
-epochs = 3
+epochs = 2
 
 [dataset]
 name = "synthetic"

@@ -32,7 +32,7 @@ CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
-ITERATIONS = 8
+ITERATIONS = 6
 
 
 class S3Server:

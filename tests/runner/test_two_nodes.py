@@ -21,7 +21,7 @@ from tuneterm.storage.store import Store
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
-ITERATIONS = 16
+ITERATIONS = 10
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_shared_storage_runs_on_the_worker_and_survives_control_and_a_killed_dri
     directory = base / "shared-run"
     directory.mkdir()
     config = write_config(
-        directory, "checkpointed", [1, 2, 3], period=0.5, cpu=1, extra_space=f"n = {ITERATIONS}"
+        directory, "checkpointed", [1, 2, 3], period=0.4, cpu=1, extra_space=f"n = {ITERATIONS}"
     )
     config.write_text(config.read_text() + f'\n[storage]\npath = "{base / "shared"}"\n')
     out = run(base, "run", str(config), "--detach", "--address", cluster.address, cwd=directory)

@@ -256,3 +256,26 @@ def test_a_store_from_a_newer_tuneterm_is_refused_in_one_line(tmp_path: Path) ->
 
 def test_a_new_store_records_this_schema_version(store: Store) -> None:
     assert store.meta()["schema_version"] == SCHEMA_VERSION
+
+
+def test_a_store_appears_whole_so_a_reader_never_opens_one_without_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tuneterm.storage import store as store_module
+
+    path = tmp_path / "store.sqlite"
+    seen_while_made: list[bool] = []
+    made = store_module.create_tables
+
+    def watched(conn: sqlite3.Connection) -> None:
+        seen_while_made.append(path.exists())
+        made(conn)
+
+    monkeypatch.setattr(store_module, "create_tables", watched)
+    Store.create(path, {"name": "x"}).close()
+    assert seen_while_made == [False]
+    assert [p.name for p in tmp_path.iterdir()] == ["store.sqlite"]
+    with Store.open(path) as store:
+        assert store.meta()["name"] == "x"
+    with pytest.raises(StoreError, match="a store already exists"):
+        Store.create(path, {"name": "y"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -65,12 +66,21 @@ class Store(NotebookMixin, ControlsMixin):
         """Create a new store (WAL mode) holding `meta`; fails if one exists."""
         if path.exists():
             raise StoreError(f"{path}: a store already exists")
-        conn = _connect(path)
+        # Made aside and linked into place whole: a reader never opens a store without tables.
+        new = path.with_name(f".{path.name}.{os.getpid()}.new")
+        conn = _connect(new)
         conn.execute("PRAGMA journal_mode = WAL")
         create_tables(conn)
         with _transaction(conn):
             _put_meta(conn, {**meta, "schema_version": SCHEMA_VERSION})
-        return cls(path, conn)
+        conn.close()
+        try:
+            os.link(new, path)
+        except FileExistsError:
+            raise StoreError(f"{path}: a store already exists") from None
+        finally:
+            new.unlink()
+        return cls(path, _connect(path))
 
     @classmethod
     def open(cls, path: Path) -> Store:
