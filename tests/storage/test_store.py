@@ -279,3 +279,17 @@ def test_a_store_appears_whole_so_a_reader_never_opens_one_without_tables(
         assert store.meta()["name"] == "x"
     with pytest.raises(StoreError, match="a store already exists"):
         Store.create(path, {"name": "y"})
+
+
+def test_a_store_is_created_on_a_file_system_without_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError("hard links are not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "store.sqlite"
+    Store.create(path, {"name": "x"}).close()
+    assert [p.name for p in tmp_path.iterdir()] == ["store.sqlite"]
+    with Store.open(path) as store:
+        assert store.meta()["name"] == "x"

@@ -78,8 +78,10 @@ class Store(NotebookMixin, ControlsMixin):
             os.link(new, path)
         except FileExistsError:
             raise StoreError(f"{path}: a store already exists") from None
+        except OSError:  # a file system without hard links: a rename is atomic too
+            os.replace(new, path)
         finally:
-            new.unlink()
+            new.unlink(missing_ok=True)
         return cls(path, _connect(path))
 
     @classmethod
