@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tuneterm.domain.config.space import Param, is_number
+from tuneterm.domain.plots.axis import value_order
 from tuneterm.domain.status import EndReason, TrialStatus
 
 MIN_TRIALS = 8
@@ -215,11 +216,8 @@ def _categories(listed: Sequence[Any], seen: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def _value_order(value: Any) -> tuple[int, float, str]:
-    if value is _MISSING:
-        return (3, 0.0, "")
-    if is_number(value) and math.isfinite(value):
-        return (1, float(value), "")
-    return (0 if isinstance(value, bool) else 2, 0.0, repr(value))
+    """The plots' order of values (`value_order`), a missing value last."""
+    return (3, 0.0, "") if value is _MISSING else value_order(value)
 
 
 def _differing(samples: Sequence[Sample]) -> list[str]:

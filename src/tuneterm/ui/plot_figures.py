@@ -20,7 +20,6 @@ from tuneterm.domain.plots.axis import (
     jitter,
     value_order,
 )
-from tuneterm.domain.plots.axis import wants_log as _wants_log
 from tuneterm.domain.plots.grid import HeatGrid, PairPoints
 from tuneterm.domain.status import EndReason, TrialStatus
 from tuneterm.domain.sweep.rows import TrialRow
@@ -115,11 +114,6 @@ def lacking_note(count: int, names: Sequence[str]) -> str:
         return ""
     trials = "1 trial lacks" if count == 1 else f"{count} trials lack"
     return f"{trials} {' or '.join(printable(name) for name in names)}"
-
-
-def wants_log(values: Iterable[float]) -> bool:
-    """Without a search space: whether positive values spread over more than two decades."""
-    return _wants_log(values)
 
 
 def param_axis(data: PlotData, name: str, space: Space) -> PlotAxis:

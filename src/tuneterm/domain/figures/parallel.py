@@ -17,8 +17,9 @@ from tuneterm.domain.figures.plan import (
     ParallelAxis,
     PlotSeries,
 )
-from tuneterm.domain.figures.scatter import distinct_values, is_numeric, value_order, wants_log
+from tuneterm.domain.figures.scatter import distinct_values, is_numeric, wants_log
 from tuneterm.domain.hypotheses.bucket import value_label
+from tuneterm.domain.plots.axis import value_order
 from tuneterm.domain.text import format_value, one_line
 from tuneterm.domain.trial import Trial
 

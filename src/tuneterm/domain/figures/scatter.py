@@ -26,10 +26,10 @@ from tuneterm.domain.figures.plan import (
     slug,
 )
 from tuneterm.domain.hypotheses.bucket import value_label
+from tuneterm.domain.plots.axis import value_order
+from tuneterm.domain.plots.axis import wants_log as spans_decades
 from tuneterm.domain.text import format_value, one_line
 
-LOG_SPAN = 100.0
-"""Numeric values whose largest is this many times the smallest are drawn on a log axis."""
 JITTER = 0.06
 """Sideways spread of the points of one category, in category widths."""
 
@@ -89,21 +89,10 @@ def colour_parameter(data: FigureInput, exclude: str) -> str | None:
     return next((name for name in colour_candidates(data) if name != exclude), None)
 
 
-def value_order(value: object) -> tuple[int, float, str]:
-    """Sort key of a group's value: flags (false, true), then numbers, then the rest."""
-    if isinstance(value, bool):
-        return (0, float(value), "")
-    if is_number(value):
-        return (1, float(value), "")  # type: ignore[arg-type]
-    return (2, 0.0, repr(value))
-
-
 def wants_log(data: FigureInput, name: str, xs: Sequence[float]) -> bool:
+    """A log axis for a log-uniform parameter, else the dashboard's rule (`spans_decades`)."""
     param = data.param(name)
-    if param is not None and param.kind == "loguniform":
-        return True
-    positive = [x for x in xs if x > 0]
-    return len(positive) == len(xs) > 0 and max(positive) / min(positive) > LOG_SPAN
+    return (param is not None and param.kind == "loguniform") or spans_decades(xs)
 
 
 def metric_plan(

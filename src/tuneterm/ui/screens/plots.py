@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
+from tuneterm.domain.plots.axis import wants_log
 from tuneterm.domain.plots.grid import Statistic
 from tuneterm.domain.sweep.rows import TrialRow
 from tuneterm.domain.sweep.state import SweepState
@@ -25,7 +26,6 @@ from tuneterm.ui.plot_figures import (
     rung_iterations,
     scatter_figure,
     sweep_params,
-    wants_log,
     x_candidates,
 )
 from tuneterm.ui.screens.live_plot import Describe, Keep, no_filter, nothing_to_show
